@@ -1,0 +1,74 @@
+# mimgan: MIM-GAN anomaly detection for multivariate time series in PostgreSQL
+#
+#   make && make install     build and install (PGXS; pg_config on PATH)
+#   make demo                install what is missing, then a throwaway demo
+#   make test                every test suite (unit, valgrind, regress, pgTAP, TAP)
+#   make unit                numerical-core unit tests only (no server)
+
+EXTENSION = mimgan
+EXTVERSION = 0.1.0
+
+MODULE_big = mimgan
+CORE_SRCS = $(sort $(wildcard src/core/*.c))
+PG_SRCS = $(sort $(wildcard src/pg/*.c))
+OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
+
+# The install script is assembled from sql/install/NN_*.sql (one part per
+# area); upgrade scripts sql/mimgan--A--B.sql are installed as they are.
+DATA_built = sql/mimgan--$(EXTVERSION).sql
+DATA = $(wildcard sql/mimgan--*--*.sql)
+PGFILEDESC = "mimgan - MIM-GAN anomaly detection for time series"
+
+REGRESS = $(basename $(notdir $(wildcard sql/[0-9]*_*.sql)))
+REGRESS_OPTS = --inputdir=. --load-extension=mimgan
+
+PG_CPPFLAGS = -Iinclude -I/usr/include/x86_64-linux-gnu/openblas-pthread
+PG_CFLAGS = -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -fno-math-errno
+SHLIB_LINK = -lopenblas -lm
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+sql/mimgan--$(EXTVERSION).sql: $(sort $(wildcard sql/install/*.sql))
+	cat $^ > $@
+
+# ---------------------------------------------------------------------------
+# numerical-core unit tests (no server)
+# ---------------------------------------------------------------------------
+UNIT_CC ?= gcc
+UNIT_CFLAGS = -std=gnu99 -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror \
+	-fno-math-errno -Iinclude -I/usr/include/x86_64-linux-gnu/openblas-pthread
+UNIT_SRCS = $(sort $(wildcard test/unit/*.c))
+UNIT_BIN = test/unit/run_unit
+
+$(UNIT_BIN): $(CORE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h) test/unit/unit.h
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $(CORE_SRCS) $(UNIT_SRCS) -lopenblas -lm
+
+.PHONY: unit unit-valgrind test demo bench-core
+unit: $(UNIT_BIN)
+	./$(UNIT_BIN)
+
+unit-valgrind: $(UNIT_BIN)
+	MIMGAN_UNIT_QUICK=1 OPENBLAS_NUM_THREADS=1 valgrind --error-exitcode=3 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+		./$(UNIT_BIN)
+
+test:
+	bash test/run_all.sh
+
+demo:
+	bash test/demo.sh
+
+EXTRA_CLEAN = $(UNIT_BIN) test/bench/bench_core results regression.diffs regression.out tmp_check .demo
+
+# ---------------------------------------------------------------------------
+# benchmarks (never part of make test)
+# ---------------------------------------------------------------------------
+BENCH_ARGS ?=
+test/bench/bench_core: $(CORE_SRCS) test/bench/bench_core.c $(wildcard include/*.h)
+	$(UNIT_CC) -std=gnu99 -O2 -Wall -Iinclude -I/usr/include/x86_64-linux-gnu/openblas-pthread \
+		-o $@ $(CORE_SRCS) test/bench/bench_core.c -lopenblas -lm
+
+bench-core: test/bench/bench_core
+	OPENBLAS_NUM_THREADS=1 ./test/bench/bench_core $(BENCH_ARGS)

@@ -1,0 +1,568 @@
+/*-------------------------------------------------------------------------
+ *
+ * mimgan_core.h
+ *	  Public API of the mimgan numerical core: LSTM layers, GAN training
+ *	  with the MIM / BCE losses, latent inversion, DIRE scoring, metrics and
+ *	  the model blob.
+ *
+ * The core is plain C99 over OpenBLAS.  It includes no PostgreSQL header,
+ * never prints, never aborts and never longjmps: every fallible function
+ * returns an mg_status, and every allocation goes through an mg_alloc
+ * callback so the PostgreSQL glue can use memory contexts.
+ *
+ * Vocabulary.
+ *	  row      one time step of the source: m raw numeric columns.
+ *	  feature  one of the k model inputs after preprocessing (k == m unless
+ *	           PCA is on).
+ *	  series   a maximal run of consecutive rows that windows may span.
+ *	  window   L = seq_len consecutive rows of one series.
+ *	  epoch    one pass over every training window (shuffled).
+ *	  score    DIRE: lambda * dis + (1 - lambda) * rec, per time step.
+ *
+ * Layout conventions.  Matrices are row-major.  Sequence buffers are
+ * time-major: element (t, b, j) of a [T][B][n] buffer is at
+ * (t * B + b) * n + j.  Window/step buffers produced by scoring are
+ * window-major: (w, t) at w * L + t.
+ *
+ * Math: ../doc/algorithm.md (and ALGORITHM.md in the design folder).
+ *
+ * include/mimgan_core.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIMGAN_CORE_H
+#define MIMGAN_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------
+ * Status codes
+ * --------------------------------------------------------------------- */
+typedef enum mg_status
+{
+	MG_OK = 0,
+	MG_ERR_NOMEM,				/* allocator returned NULL or size overflow */
+	MG_ERR_ARG,					/* invalid argument / configuration */
+	MG_ERR_CANCELLED,			/* cancel callback asked to stop */
+	MG_ERR_DIVERGED,			/* NaN/Inf in a loss or in weights */
+	MG_ERR_NODATA,				/* no window can be cut from the data */
+	MG_ERR_NONFINITE,			/* NaN/Inf in input data */
+	MG_ERR_LAPACK,				/* eigen-decomposition failed */
+	MG_ERR_BLOB_SHORT,			/* blob truncated / length mismatch */
+	MG_ERR_BLOB_MAGIC,			/* not a mimgan model blob */
+	MG_ERR_BLOB_VERSION,		/* unsupported format version */
+	MG_ERR_BLOB_CHECKSUM,		/* checksum mismatch */
+	MG_ERR_BLOB_INVALID			/* fields out of range / inconsistent */
+} mg_status;
+
+/* Short lower-case description of a status, never NULL. */
+const char *mg_status_string(mg_status st);
+
+/* ---------------------------------------------------------------------
+ * Allocation (src/core/alloc.c)
+ * --------------------------------------------------------------------- */
+typedef struct mg_alloc
+{
+	/* returns NULL on failure; memory need not be zeroed */
+	void	   *(*alloc) (void *ctx, size_t size);
+	void		(*release) (void *ctx, void *ptr);
+	void	   *ctx;
+} mg_alloc;
+
+/* malloc/free based allocator (unit tests, tools) */
+extern const mg_alloc mg_alloc_std;
+
+/* Allocate n * size bytes (overflow-checked), zeroed.  NULL on failure. */
+void	   *mg_calloc(const mg_alloc *a, size_t n, size_t size);
+/* Allocate n * size bytes (overflow-checked), not zeroed. */
+void	   *mg_malloc(const mg_alloc *a, size_t n, size_t size);
+/* Free (NULL is fine). */
+void		mg_free(const mg_alloc *a, void *p);
+
+/* ---------------------------------------------------------------------
+ * Random numbers (src/core/rng.c): xoshiro256** seeded by splitmix64.
+ * Explicit state, no globals; bit-for-bit reproducible across platforms.
+ * --------------------------------------------------------------------- */
+typedef struct mg_rng
+{
+	uint64_t	s[4];
+	int			has_spare;
+	double		spare;
+} mg_rng;
+
+void		mg_rng_seed(mg_rng *r, uint64_t seed);
+uint64_t	mg_rng_next(mg_rng *r);
+double		mg_rng_uniform(mg_rng *r);	/* [0, 1) with 53 bits */
+double		mg_rng_normal(mg_rng *r);	/* N(0,1), polar Box-Muller */
+void		mg_rng_fill_normal(mg_rng *r, float *x, size_t n, float stddev);
+/* Fisher-Yates shuffle of idx[0..n) */
+void		mg_rng_shuffle(mg_rng *r, int64_t *idx, int64_t n);
+
+/* ---------------------------------------------------------------------
+ * BLAS wrapper (src/core/blas.c).  Every BLAS call of the core goes
+ * through these.  Row-major.  C = alpha * op(A) * op(B) + beta * C where
+ * op(A) is M x K and op(B) is K x N.
+ * --------------------------------------------------------------------- */
+void		mg_sgemm(int transA, int transB, int M, int N, int K,
+					 float alpha, const float *A, int lda,
+					 const float *B, int ldb,
+					 float beta, float *C, int ldc);
+/* plain-C reference with the same contract (self-check, tests) */
+void		mg_sgemm_ref(int transA, int transB, int M, int N, int K,
+						 float alpha, const float *A, int lda,
+						 const float *B, int ldb,
+						 float beta, float *C, int ldc);
+/* Compare mg_sgemm with the reference on a few shapes: 0 ok, -1 mismatch
+ * (after which mg_sgemm uses the reference). */
+int			mg_blas_selfcheck(void);
+void		mg_blas_set_threads(int n);
+/* Static description: library, version/config, core name, threads. */
+const char *mg_blas_info(void);
+
+/* Elementwise, vectorisable: y[i] = sigmoid(x[i]) / tanh(x[i]); in place ok */
+void		mg_vsigmoid(float *y, const float *x, size_t n);
+void		mg_vtanh(float *y, const float *x, size_t n);
+
+/* ---------------------------------------------------------------------
+ * LSTM layer (src/core/lstm.c)
+ *
+ * Parameters of one layer, stored contiguously in this order:
+ *	  Wx [in][4H], Wh [H][4H], b [4H]
+ * Gate column blocks in the order (i, j, f, o) as in the reference code.
+ *	  c_t = sigmoid(f + MG_FORGET_BIAS) * c_{t-1} + sigmoid(i) * tanh(j)
+ *	  h_t = sigmoid(o) * tanh(c_t)
+ * The input projection X*Wx is one sgemm over all T*B rows; each step is
+ * one sgemm h_{t-1}*Wh for all four gates; weight gradients are one sgemm
+ * each after the BPTT loop.
+ * --------------------------------------------------------------------- */
+#define MG_FORGET_BIAS 1.0f
+
+size_t		mg_lstm_nparams(int in, int hidden);
+
+/* Per-layer workspace holding the forward activations for backprop. */
+typedef struct mg_lstm_ws mg_lstm_ws;
+
+mg_status	mg_lstm_ws_create(const mg_alloc *a, int in, int hidden,
+							  int T, int Bmax, mg_lstm_ws **out);
+void		mg_lstm_ws_destroy(const mg_alloc *a, mg_lstm_ws *ws);
+
+/*
+ * Forward over a batch: X [T][B][in] -> Hout [T][B][H].
+ * h0, c0: [B][H] initial state, NULL for zeros.  B <= Bmax, T <= ws T.
+ */
+void		mg_lstm_forward(mg_lstm_ws *ws, const float *params,
+							int T, int B, const float *X,
+							const float *h0, const float *c0, float *Hout);
+
+/*
+ * Backward through time; must follow mg_lstm_forward on the same ws with
+ * the same X.  dH [T][B][H] is dLoss/dHout.  Accumulates (+=) parameter
+ * gradients into dparams when non-NULL; overwrites dX [T][B][in], dh0 and
+ * dc0 [B][H] when non-NULL.
+ */
+void		mg_lstm_backward(mg_lstm_ws *ws, const float *params,
+							 int T, int B, const float *X, const float *dH,
+							 float *dparams, float *dX, float *dh0, float *dc0);
+
+/* ---------------------------------------------------------------------
+ * Network = stacked LSTM layers + per-step dense output (src/core/net.c)
+ *
+ * Generator:     in = latent_dim, out = k, out_act = MG_ACT_TANH
+ * Discriminator: in = k,          out = 1, out_act = MG_ACT_NONE (logit)
+ * Parameters: layer 0 .. layers-1 (mg_lstm layout), then Wo [H][out],
+ * bo [out].
+ * --------------------------------------------------------------------- */
+typedef enum mg_act
+{
+	MG_ACT_NONE = 0,
+	MG_ACT_TANH = 1
+} mg_act;
+
+typedef enum mg_init
+{
+	MG_INIT_REF = 0,			/* reference code: Glorot LSTM, truncated
+								 * normal (sd 1, cut at 2) dense layer */
+	MG_INIT_GLOROT = 1			/* Glorot uniform everywhere */
+} mg_init;
+
+typedef struct mg_net_spec
+{
+	int			in;
+	int			hidden;
+	int			layers;
+	int			out;
+	int			out_act;		/* mg_act */
+} mg_net_spec;
+
+size_t		mg_net_nparams(const mg_net_spec *spec);
+
+/*
+ * Initialise parameters.  LSTM weights Glorot uniform over the stacked
+ * [in+H][4H] matrix; LSTM biases = lstm_bias (1.0 for the reference
+ * generator, 0.0 for the discriminator); dense per init kind.
+ */
+void		mg_net_init(const mg_net_spec *spec, float *params, mg_rng *rng,
+						int init, float lstm_bias);
+
+typedef struct mg_net_ws mg_net_ws;
+
+mg_status	mg_net_ws_create(const mg_alloc *a, const mg_net_spec *spec,
+							 int T, int Bmax, mg_net_ws **out);
+void		mg_net_ws_destroy(const mg_alloc *a, mg_net_ws *ws);
+
+/* X [T][B][in] -> Y [T][B][out] (after the output activation) */
+void		mg_net_forward(const mg_net_spec *spec, const float *params,
+						   mg_net_ws *ws, int T, int B, const float *X,
+						   float *Y);
+
+/*
+ * dY [T][B][out] = dLoss/dY (Y as returned by forward).  Accumulates (+=)
+ * into dparams when non-NULL; overwrites dX [T][B][in] when non-NULL.
+ * Must follow mg_net_forward on the same ws and X.
+ */
+void		mg_net_backward(const mg_net_spec *spec, const float *params,
+							mg_net_ws *ws, int T, int B, const float *X,
+							const float *dY, float *dparams, float *dX);
+
+/* ---------------------------------------------------------------------
+ * Losses (src/core/loss.c).  Inputs are discriminator logits a; D = sigmoid(a).
+ * Exponentials act on probabilities only.  Means accumulate in double.
+ *
+ *	 D loss, mim/mim_ns: mean e^{1-D(x)} + mean e^{D(G(z))}
+ *	 D loss, bce:        mean softplus(-a_real) + mean softplus(a_fake)
+ *	 G loss, mim:        -mean e^{D(G(z))}        (G maximises the game)
+ *	 G loss, mim_ns:      mean e^{1-D(G(z))}
+ *	 G loss, bce:         mean softplus(-a_fake)  (non-saturating)
+ *
+ * Gradients written are dLoss/da per element (already divided by n).
+ * --------------------------------------------------------------------- */
+typedef enum mg_loss_kind
+{
+	MG_LOSS_MIM = 0,
+	MG_LOSS_MIM_NS = 1,
+	MG_LOSS_BCE = 2
+} mg_loss_kind;
+
+double		mg_loss_d(int kind, const float *a_real, const float *a_fake,
+					  size_t n, float *g_real, float *g_fake);
+double		mg_loss_g(int kind, const float *a_fake, size_t n, float *g_fake);
+
+/* ---------------------------------------------------------------------
+ * Optimisers (src/core/optim.c): Adam / AdamW with optional global-norm
+ * clipping.  Decay modes:
+ *	 MG_WD_NONE      plain Adam
+ *	 MG_WD_ADAMW     theta <- theta * (1 - lr * wd), then the Adam step
+ *	 MG_WD_TF        theta <- theta * (1 - wd) (TF-contrib, unscaled), then Adam
+ * --------------------------------------------------------------------- */
+typedef enum mg_wd_mode
+{
+	MG_WD_NONE = 0,
+	MG_WD_ADAMW = 1,
+	MG_WD_TF = 2
+} mg_wd_mode;
+
+typedef struct mg_adam
+{
+	size_t		n;
+	float		lr;
+	float		beta1;
+	float		beta2;
+	float		eps;
+	float		wd;
+	int			wd_mode;
+	float		clip;			/* global-norm clip, <= 0: off */
+	int64_t		t;
+	float	   *m;
+	float	   *v;
+} mg_adam;
+
+mg_status	mg_adam_init(mg_adam *opt, const mg_alloc *a, size_t n,
+						 float lr, float beta1, float beta2, float eps,
+						 float wd, int wd_mode, float clip);
+void		mg_adam_free(mg_adam *opt, const mg_alloc *a);
+/* One step; grad may be scaled in place by clipping.  Returns the
+ * pre-clip global gradient norm. */
+double		mg_adam_step(mg_adam *opt, float *params, float *grad);
+double		mg_l2norm(const float *x, size_t n);
+/* 1 if every element is finite */
+int			mg_all_finite(const float *x, size_t n);
+
+/* ---------------------------------------------------------------------
+ * Preprocessing (src/core/prep.c), fitted on training rows only.
+ *	 minmax: y = 2 (x - min) / (max - min) - 1, clipped to [-1, 1]
+ *	 zscore: y = (x - mean) / sd
+ *	 none:   y = x
+ * A constant column (range or sd below 1e-12 relative) maps to 0.
+ * Optional PCA after normalisation: centred on the training mean, the
+ * top pca_k eigenvectors of the covariance (LAPACK dsyev, double), each
+ * sign fixed so its largest-magnitude entry is positive.
+ * --------------------------------------------------------------------- */
+typedef enum mg_norm
+{
+	MG_NORM_MINMAX = 0,
+	MG_NORM_ZSCORE = 1,
+	MG_NORM_NONE = 2
+} mg_norm;
+
+typedef struct mg_prep
+{
+	int			m;				/* raw columns */
+	int			k;				/* features out (m, or pca_k) */
+	int			norm;			/* mg_norm */
+	int			pca_k;			/* 0: no PCA */
+	double	   *shift;			/* [m] y = (x - shift) * scale (+ -1 for minmax) */
+	double	   *scale;			/* [m] 0 for constant columns */
+	double	   *pca_mean;		/* [m] or NULL */
+	double	   *pca_comp;		/* [pca_k][m] or NULL */
+} mg_prep;
+
+/* X: n rows x m columns (row-major double).  All values must be finite. */
+mg_status	mg_prep_fit(const mg_alloc *a, const double *X, int64_t n, int m,
+						int norm, int pca_k, mg_prep **out);
+/* out: n x k floats.  Non-finite input gives MG_ERR_NONFINITE. */
+mg_status	mg_prep_apply(const mg_prep *p, const double *X, int64_t n,
+						  float *out);
+/* Normalised (pre-PCA) rows: n x m floats. */
+mg_status	mg_prep_normalize(const mg_prep *p, const double *X, int64_t n,
+							  float *out);
+void		mg_prep_free(const mg_alloc *a, mg_prep *p);
+
+/* ---------------------------------------------------------------------
+ * Configuration (src/core/config.c)
+ * --------------------------------------------------------------------- */
+typedef enum mg_invert_optim
+{
+	MG_INV_ADAM = 0,
+	MG_INV_RMSPROP = 1			/* TF1 RMSProp of the reference code */
+} mg_invert_optim;
+
+typedef struct mg_config
+{
+	/* windows */
+	int			seq_len;
+	int			step;			/* training window stride */
+	int64_t		max_train_windows;	/* 0: all; else evenly thinned */
+	/* networks */
+	int			latent_dim;
+	int			hidden_g;
+	int			hidden_d;
+	int			layers_g;
+	int			layers_d;
+	int			init;			/* mg_init */
+	/* training */
+	int			epochs;
+	int			batch_size;
+	int			d_rounds;
+	int			g_rounds;
+	int			loss;			/* mg_loss_kind */
+	float		lr_d;
+	float		lr_g;
+	float		weight_decay;
+	int			wd_mode;		/* mg_wd_mode */
+	float		beta1;
+	float		beta2;
+	float		adam_eps;
+	float		clip_norm;		/* <= 0: off */
+	int			reference_batching; /* 1: the reference code's 1/r batches */
+	uint64_t	seed;
+	/* preprocessing */
+	int			normalize;		/* mg_norm */
+	int			pca_components; /* 0: off */
+	/* scoring */
+	double		lambda;			/* DIRE weight of dis = 1 - D */
+	int			score_step;		/* default scoring stride */
+	int			invert_iters;
+	float		invert_lr;
+	float		invert_tol;		/* stop when 1 - exp(-d / 2 sigma^2) < tol */
+	int			invert_optim;	/* mg_invert_optim */
+	int			warm_start;		/* warm-start inversion from previous window */
+	/* threshold */
+	int			threshold_auto; /* 1: quantile of training scores */
+	double		threshold;		/* used when threshold_auto == 0 */
+	double		threshold_quantile;
+	int64_t		threshold_windows;	/* max training windows scored for auto */
+} mg_config;
+
+void		mg_config_default(mg_config *cfg);
+/* MG_OK or MG_ERR_ARG; on error *field names the offending field */
+mg_status	mg_config_validate(const mg_config *cfg, const char **field);
+
+/* ---------------------------------------------------------------------
+ * Model (src/core/model.c, blob.c)
+ * --------------------------------------------------------------------- */
+typedef struct mg_train_stats
+{
+	int32_t		epochs_run;
+	int64_t		n_rows;
+	int64_t		n_windows;
+	int32_t		n_series;
+	double		loss_d;			/* last epoch means */
+	double		loss_g;
+	double		d_real;			/* mean D(x) */
+	double		d_fake;			/* mean D(G(z)) */
+	double		train_score_mean;	/* DIRE on the threshold windows */
+	double		train_score_sd;
+	double		train_rec_mean;
+} mg_train_stats;
+
+typedef struct mg_model
+{
+	mg_config	cfg;
+	int			m;				/* raw columns */
+	int			k;				/* features */
+	mg_prep    *prep;
+	mg_net_spec gspec;
+	mg_net_spec dspec;
+	float	   *g_params;
+	float	   *d_params;
+	double		threshold;
+	mg_train_stats stats;
+	/* opaque metadata stored verbatim in the blob (the glue keeps a JSON
+	 * text with source, cols, order_by, series_by); may be NULL/0 */
+	char	   *meta;
+	uint32_t	meta_len;
+} mg_model;
+
+void		mg_model_free(const mg_alloc *a, mg_model *model);
+
+#define MG_BLOB_MAGIC "MIMGANv\0"	/* 8 bytes */
+#define MG_BLOB_FORMAT_VERSION 1
+
+/* Serialize into a fresh buffer from a. */
+mg_status	mg_model_serialize(const mg_model *model, const mg_alloc *a,
+							   uint8_t **out, size_t *len);
+/* Validate everything (magic, version, lengths, checksum, ranges) and load. */
+mg_status	mg_model_deserialize(const uint8_t *buf, size_t len,
+								 const mg_alloc *a, mg_model **out);
+/* CRC-32C (Castagnoli) of buf */
+uint32_t	mg_crc32c(uint32_t crc, const void *buf, size_t len);
+
+/* ---------------------------------------------------------------------
+ * Training and scoring (src/core/gan.c, invert.c, score.c)
+ * --------------------------------------------------------------------- */
+typedef struct mg_epoch_info
+{
+	int			epoch;			/* 1-based */
+	int			epochs;
+	double		loss_d;
+	double		loss_g;
+	double		d_real;
+	double		d_fake;
+	double		grad_norm_d;
+	double		grad_norm_g;
+} mg_epoch_info;
+
+typedef struct mg_callbacks
+{
+	/* called at least once per mini-batch; nonzero: stop (MG_ERR_CANCELLED) */
+	int			(*cancel) (void *arg);
+	/* called after each epoch; nonzero: stop (MG_ERR_CANCELLED) */
+	int			(*progress) (void *arg, const mg_epoch_info *info);
+	void	   *arg;
+} mg_callbacks;
+
+/*
+ * Raw data for training or scoring: n rows x m columns (row-major double),
+ * split into nseries series: series i is rows [series_start[i],
+ * series_start[i+1]); series_start has nseries + 1 entries, series_start[0]
+ * = 0 and series_start[nseries] = n.
+ */
+typedef struct mg_data
+{
+	const double *X;
+	int64_t		n;
+	int			m;
+	const int64_t *series_start;
+	int			nseries;
+} mg_data;
+
+/*
+ * Fit preprocessing, cut windows (never across series), train the GAN,
+ * pick the threshold and return a new model.
+ */
+mg_status	mg_fit(const mg_alloc *a, const mg_config *cfg, const mg_data *data,
+				   const mg_callbacks *cb, mg_model **out);
+
+typedef struct mg_score_opts
+{
+	int			step;			/* scoring stride (mg_score_series) */
+	int			invert_iters;
+	float		invert_lr;
+	float		invert_tol;
+	int			invert_optim;
+	int			warm_start;
+	double		lambda;
+	int			batch;			/* windows per inversion batch */
+	uint64_t	seed;			/* seed of the initial Z */
+} mg_score_opts;
+
+/* Defaults taken from the model's configuration. */
+void		mg_score_opts_from_model(const mg_model *model, mg_score_opts *o);
+
+/*
+ * Score windows of prepared rows P (n x k floats, from mg_prep_apply).
+ * Window w covers rows starts[w] .. starts[w] + L - 1.  Outputs, each
+ * optional (NULL): dis, rec [nwin][L]; resid [nwin][L][m] per raw column
+ * (back-projected through PCA when on).  Warm start uses window w-1's
+ * latent when starts[w] - starts[w-1] in (0, L).
+ */
+mg_status	mg_score_windows(const mg_model *model, const mg_alloc *a,
+							 const float *P, int64_t n,
+							 const int64_t *starts, int64_t nwin,
+							 const mg_score_opts *o, const mg_callbacks *cb,
+							 float *dis, float *rec, float *resid);
+
+/*
+ * Score every row of every series: windows at stride o->step plus an
+ * end-aligned last window; each row's score is the mean over the windows
+ * covering it.  Outputs [n] (NaN for rows of series shorter than L):
+ * score, dis, rec; resid [n][m] optional (NULL).
+ */
+mg_status	mg_score_series(const mg_model *model, const mg_alloc *a,
+							const mg_data *data, const mg_score_opts *o,
+							const mg_callbacks *cb,
+							double *score, double *dis, double *rec,
+							float *resid);
+
+/* Indices of the ntop largest of v[0..m) in decreasing order (ties: lower
+ * index first).  Returns the number written (min(ntop, m)). */
+int			mg_top_indices(const float *v, int m, int ntop, int *idx);
+
+/* q-quantile (0..1) of x[0..n) ignoring NaN, linear interpolation; NaN if
+ * empty.  Sorts a copy allocated from a. */
+double		mg_quantile(const mg_alloc *a, const double *x, int64_t n, double q);
+
+/* ---------------------------------------------------------------------
+ * Evaluation metrics (src/core/metrics.c).  Rows with a NaN score are
+ * skipped.  Point-wise unless noted.
+ * --------------------------------------------------------------------- */
+typedef struct mg_metrics
+{
+	int64_t		n;
+	int64_t		n_pos;
+	double		precision;		/* at the given threshold (score > thr) */
+	double		recall;
+	double		f1;
+	double		best_f1;		/* best over all thresholds */
+	double		best_precision;
+	double		best_recall;
+	double		best_threshold;
+	double		f1_pa;			/* point-adjusted, best over thresholds */
+	double		roc_auc;
+	double		pr_auc;			/* average precision */
+} mg_metrics;
+
+mg_status	mg_evaluate(const mg_alloc *a, const double *score,
+						const uint8_t *label, int64_t n, double threshold,
+						mg_metrics *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif							/* MIMGAN_CORE_H */

@@ -1,0 +1,124 @@
+/*-------------------------------------------------------------------------
+ *
+ * mimgan_pg.h
+ *	  Declarations shared by the PostgreSQL glue files (src/pg/).  Only
+ *	  glue files include this; the numerical core never does.
+ *
+ * A model is identified by a spec: 'name' (latest version) or 'name@N'.
+ * Models live in mimgan.model, one row per (name, version); a version is
+ * immutable once committed.
+ *
+ * include/mimgan_pg.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIMGAN_PG_H
+#define MIMGAN_PG_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/jsonb.h"
+
+#include "mimgan_core.h"
+
+/* ---- GUCs (mimgan.c) ---- */
+extern int	mimgan_blas_threads;		/* mimgan.blas_threads, default 1 */
+extern int	mimgan_max_train_memory;	/* mimgan.max_train_memory, kB */
+extern int	mimgan_score_batch;			/* mimgan.score_batch, windows */
+
+/* Apply mimgan.blas_threads and run the BLAS self-check once (mimgan.c). */
+extern void MgEnsureBlas(void);
+
+/* ---- allocator (alloc.c) ----
+ * Core allocator on CurrentMemoryContext at the time of each call
+ * (palloc_extended with MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM, so the core
+ * sees NULL instead of a longjmp). */
+extern const mg_alloc MgPgAlloc;
+
+/* ---- errors (errors.c) ----
+ * ereport(ERROR) for a core status with the right SQLSTATE and a hint;
+ * "what" names the operation and object, e.g. "cannot train model \"m\"".
+ * MG_ERR_CANCELLED first runs CHECK_FOR_INTERRUPTS(). */
+extern void MgThrow(mg_status st, const char *what) pg_attribute_noreturn();
+
+/* Core cancel callback: nonzero when an interrupt is pending. */
+extern int	MgCancelPending(void *arg);
+
+/* ---- options (options.c) ---- */
+/* Training options: jsonb object -> cfg (starting from defaults).  Unknown
+ * keys and out-of-range values are errors.  *verbose set from "verbose";
+ * *missing_skip from "on_missing" ('error' default, 'skip'). */
+extern void MgParseTrainOptions(Jsonb *opts, mg_config *cfg, bool *verbose,
+								bool *missing_skip);
+/* Scoring options (threshold, step, invert_iters, invert_lr, invert_tol,
+ * warm_start, lambda, batch, seed): start from the model's values. */
+extern void MgParseScoreOptions(Jsonb *opts, const mg_model *model,
+								mg_score_opts *o, double *threshold);
+/* The effective training configuration as a jsonb object (all keys). */
+extern Jsonb *MgConfigToJsonb(const mg_config *cfg);
+
+/* ---- catalog (catalog.c) ---- */
+typedef struct MgModelEntry
+{
+	char	   *name;
+	int32		version;
+	Oid			owner;
+	char	   *source;			/* qualified relation name at training */
+	int			ncols;
+	char	  **cols;			/* model columns, in order */
+	char	   *order_by;
+	char	   *series_by;		/* NULL: one series */
+	int32		seq_len;
+	double		threshold;
+	mg_model   *model;			/* deserialized in CurrentMemoryContext */
+} MgModelEntry;
+
+/* Parse 'name' or 'name@N'; *version = 0 for latest.  ERROR on bad spec. */
+extern void MgParseModelSpec(const char *spec, char **name, int32 *version);
+/* Load a model version the current role may use; ERROR (undefined_object)
+ * if there is none, naming the spec. */
+extern MgModelEntry *MgLoadModel(const char *spec);
+/* Same, cached for the life of flinfo->fn_mcxt (one query) by spec. */
+extern MgModelEntry *MgLoadModelCached(FmgrInfo *flinfo, const char *spec);
+
+/* ---- source reader (reader.c) ---- */
+typedef struct MgReadSpec
+{
+	Oid			relid;
+	int			ncols;
+	char	  **cols;			/* validated numeric columns */
+	const char *order_by;		/* validated */
+	const char *series_by;		/* validated, or NULL */
+	bool		keep_rows;		/* keep each row as a composite Datum */
+	const char *label_col;		/* extra column read as label, or NULL */
+	bool		missing_skip;	/* false: NULL/NaN/Inf is an ERROR */
+} MgReadSpec;
+
+typedef struct MgSourceData
+{
+	int64		nrows;			/* rows read, in (series, order) order */
+	int			m;
+	int64		nvalid;			/* rows with every value present and finite */
+	double	   *X;				/* [nvalid][m] */
+	int64	   *valid_index;	/* [nrows]: row -> index in X, or -1 */
+	int			nseries;
+	int64	   *series_start;	/* [nseries + 1], over valid rows */
+	Datum	   *rows;			/* [nrows] composite Datums, if keep_rows */
+	double	   *label;			/* [nrows], if label_col */
+	bool	   *label_null;		/* [nrows], if label_col */
+} MgSourceData;
+
+/* Check that cols exist, are numeric (int2/int4/int8/float4/float8/numeric)
+ * and not dropped/system; ERROR naming the column otherwise. */
+extern void MgCheckColumns(Oid relid, int ncols, char **cols);
+/* Resolve order_by (NULL: the single ts/time/t column of a timestamp,
+ * timestamptz, date or integer type) and check series_by exists. */
+extern char *MgResolveOrderBy(Oid relid, const char *order_by);
+extern void MgCheckSeriesBy(Oid relid, const char *series_by);
+/* Read the source through SPI with the caller's privileges. */
+extern MgSourceData *MgReadSource(const MgReadSpec *spec);
+/* View as core data (valid rows only). */
+extern void MgSourceAsData(const MgSourceData *src, mg_data *out);
+
+#endif							/* MIMGAN_PG_H */

@@ -1,0 +1,22 @@
+/*-------------------------------------------------------------------------
+ *
+ * core_internal.h
+ *	  Helpers shared between numerical-core files; not part of the API.
+ *
+ * src/core/core_internal.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MIMGAN_CORE_INTERNAL_H
+#define MIMGAN_CORE_INTERNAL_H
+
+#include "mimgan_core.h"
+
+/* Window starts at stride step per series plus an end-aligned last window;
+ * returns the count, fills starts when non-NULL (gan.c). */
+extern int64_t mg_cut_windows(const mg_data *data, int L, int step,
+							  int64_t *starts);
+/* Validate the series layout of data (gan.c). */
+extern mg_status mg_check_data(const mg_data *data);
+
+#endif

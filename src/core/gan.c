@@ -1,0 +1,577 @@
+/*-------------------------------------------------------------------------
+ *
+ * gan.c
+ *	  MIM-GAN training: preprocessing fit, window cutting, the adversarial
+ *	  loop (d_rounds discriminator steps then g_rounds generator steps per
+ *	  mini-batch) and the label-free threshold.
+ *
+ * Follows ALGORITHM.md sections 2-5 and 9: every window is used once per
+ * epoch in shuffled mini-batches (reference_batching = 1 restores the
+ * reference code's 1/r batches); the D rounds of one batch share X and Z,
+ * each G round draws a fresh Z.  Real and generated windows go through D
+ * as one batch of 2B sequences, so each D step is one forward and one
+ * backward pass.
+ *
+ * src/core/gan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <string.h>
+
+#include "mimgan_core.h"
+#include "core_internal.h"
+
+/* Everything one training run allocates, freed in one place. */
+typedef struct mg_train_state
+{
+	const mg_alloc *a;
+	const mg_config *cfg;
+	mg_model   *model;
+	const float *P;				/* prepared rows [n][k] */
+	int64_t    *starts;			/* training window starts */
+	int64_t		nwin;
+	int64_t    *order;			/* shuffled window order */
+	int			T;
+	int			B;
+	int			k;
+	mg_net_ws  *gws;
+	mg_net_ws  *dws;
+	mg_adam		optg;
+	mg_adam		optd;
+	float	   *gradg;
+	float	   *gradd;
+	float	   *xreal;			/* [T][B][k] */
+	float	   *z;				/* [T][B][latent] */
+	float	   *fake;			/* [T][B][k] */
+	float	   *xd;				/* [T][2B][k] real then fake per step */
+	float	   *logit;			/* [T][2B] */
+	float	   *ar;				/* [T*B] logits of real */
+	float	   *af;				/* [T*B] logits of fake */
+	float	   *gr;				/* [T*B] */
+	float	   *gf;				/* [T*B] */
+	float	   *dlogit;			/* [T][2B] */
+	float	   *dfake;			/* [T][B][k] */
+	mg_rng		rng;
+} mg_train_state;
+
+/* Mean of sigmoid over n logits, in double. */
+static double
+mean_prob(const float *a, size_t n)
+{
+	double		s = 0.0;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		s += 1.0 / (1.0 + exp(-(double) a[i]));
+	return n > 0 ? s / (double) n : 0.0;
+}
+
+/*
+ * Window starts over prepared rows: stride step in every series long
+ * enough, plus the end-aligned last window when the stride misses it.
+ * With starts == NULL only counts.
+ */
+int64_t
+mg_cut_windows(const mg_data *data, int L, int step, int64_t *starts)
+{
+	int64_t		nw = 0;
+	int			s;
+
+	for (s = 0; s < data->nseries; s++)
+	{
+		int64_t		b = data->series_start[s];
+		int64_t		e = data->series_start[s + 1];
+		int64_t		j;
+		int64_t		last = -1;
+
+		if (e - b < L)
+			continue;
+		for (j = b; j + L <= e; j += step)
+		{
+			if (starts)
+				starts[nw] = j;
+			nw++;
+			last = j;
+		}
+		if (last != e - L)
+		{
+			if (starts)
+				starts[nw] = e - L;
+			nw++;
+		}
+	}
+	return nw;
+}
+
+/* Validate the series layout of data. */
+mg_status
+mg_check_data(const mg_data *data)
+{
+	int			s;
+
+	if (data == NULL || data->X == NULL || data->n < 1 || data->m < 1 ||
+		data->nseries < 1 || data->series_start == NULL)
+		return MG_ERR_ARG;
+	if (data->series_start[0] != 0 ||
+		data->series_start[data->nseries] != data->n)
+		return MG_ERR_ARG;
+	for (s = 0; s < data->nseries; s++)
+		if (data->series_start[s + 1] < data->series_start[s])
+			return MG_ERR_ARG;
+	return MG_OK;
+}
+
+/* Copy windows order[from .. from+B) of P into a time-major batch. */
+static void
+gather(const mg_train_state *st, int64_t from, int B, float *dst, int ld,
+	   int offset)
+{
+	int			b;
+	int			t;
+	int			k = st->k;
+
+	for (b = 0; b < B; b++)
+	{
+		const float *src = st->P + (size_t) st->starts[st->order[from + b]] * k;
+
+		for (t = 0; t < st->T; t++)
+			memcpy(dst + ((size_t) t * ld + offset + b) * k,
+				   src + (size_t) t * k, sizeof(float) * k);
+	}
+}
+
+/* One discriminator step on the batch in st->xreal with latent st->z. */
+static void
+d_step(mg_train_state *st, int B, double *loss, double *dreal, double *dfake,
+	   double *gnorm)
+{
+	const mg_config *cfg = st->cfg;
+	mg_model   *mdl = st->model;
+	int			T = st->T;
+	int			k = st->k;
+	int			t;
+	size_t		n = (size_t) T * B;
+
+	/* fake = G(z), then interleave real and fake rows per step */
+	mg_net_forward(&mdl->gspec, mdl->g_params, st->gws, T, B, st->z, st->fake);
+	for (t = 0; t < T; t++)
+	{
+		memcpy(st->xd + (size_t) t * 2 * B * k, st->xreal + (size_t) t * B * k,
+			   sizeof(float) * B * k);
+		memcpy(st->xd + ((size_t) t * 2 * B + B) * k,
+			   st->fake + (size_t) t * B * k, sizeof(float) * B * k);
+	}
+	mg_net_forward(&mdl->dspec, mdl->d_params, st->dws, T, 2 * B, st->xd,
+				   st->logit);
+	for (t = 0; t < T; t++)
+	{
+		memcpy(st->ar + (size_t) t * B, st->logit + (size_t) t * 2 * B,
+			   sizeof(float) * B);
+		memcpy(st->af + (size_t) t * B, st->logit + (size_t) t * 2 * B + B,
+			   sizeof(float) * B);
+	}
+	*loss = mg_loss_d(cfg->loss, st->ar, st->af, n, st->gr, st->gf);
+	*dreal = mean_prob(st->ar, n);
+	*dfake = mean_prob(st->af, n);
+	for (t = 0; t < T; t++)
+	{
+		memcpy(st->dlogit + (size_t) t * 2 * B, st->gr + (size_t) t * B,
+			   sizeof(float) * B);
+		memcpy(st->dlogit + (size_t) t * 2 * B + B, st->gf + (size_t) t * B,
+			   sizeof(float) * B);
+	}
+	memset(st->gradd, 0, sizeof(float) * mg_net_nparams(&mdl->dspec));
+	mg_net_backward(&mdl->dspec, mdl->d_params, st->dws, T, 2 * B, st->xd,
+					st->dlogit, st->gradd, NULL);
+	*gnorm = mg_adam_step(&st->optd, mdl->d_params, st->gradd);
+}
+
+/* One generator step with a fresh latent. */
+static void
+g_step(mg_train_state *st, int B, double *loss, double *gnorm)
+{
+	mg_model   *mdl = st->model;
+	int			T = st->T;
+	size_t		n = (size_t) T * B;
+
+	mg_rng_fill_normal(&st->rng, st->z, n * st->cfg->latent_dim, 1.0f);
+	mg_net_forward(&mdl->gspec, mdl->g_params, st->gws, T, B, st->z, st->fake);
+	mg_net_forward(&mdl->dspec, mdl->d_params, st->dws, T, B, st->fake,
+				   st->af);
+	*loss = mg_loss_g(st->cfg->loss, st->af, n, st->gf);
+	/* through D (no D gradient) into G's output, then into G */
+	mg_net_backward(&mdl->dspec, mdl->d_params, st->dws, T, B, st->fake,
+					st->gf, NULL, st->dfake);
+	memset(st->gradg, 0, sizeof(float) * mg_net_nparams(&mdl->gspec));
+	mg_net_backward(&mdl->gspec, mdl->g_params, st->gws, T, B, st->z,
+					st->dfake, st->gradg, NULL);
+	*gnorm = mg_adam_step(&st->optg, mdl->g_params, st->gradg);
+}
+
+/* Free everything of a training state except the model. */
+static void
+train_state_free(mg_train_state *st)
+{
+	const mg_alloc *a = st->a;
+
+	mg_net_ws_destroy(a, st->gws);
+	mg_net_ws_destroy(a, st->dws);
+	mg_adam_free(&st->optg, a);
+	mg_adam_free(&st->optd, a);
+	mg_free(a, st->gradg);
+	mg_free(a, st->gradd);
+	mg_free(a, st->xreal);
+	mg_free(a, st->z);
+	mg_free(a, st->fake);
+	mg_free(a, st->xd);
+	mg_free(a, st->logit);
+	mg_free(a, st->ar);
+	mg_free(a, st->af);
+	mg_free(a, st->gr);
+	mg_free(a, st->gf);
+	mg_free(a, st->dlogit);
+	mg_free(a, st->dfake);
+	mg_free(a, st->order);
+	mg_free(a, st->starts);
+	mg_free(a, (void *) st->P);
+}
+
+/* Allocate buffers, networks and optimisers. */
+static mg_status
+train_state_init(mg_train_state *st)
+{
+	const mg_alloc *a = st->a;
+	const mg_config *cfg = st->cfg;
+	mg_model   *mdl = st->model;
+	size_t		TB = (size_t) st->T * st->B;
+	size_t		ng = mg_net_nparams(&mdl->gspec);
+	size_t		nd = mg_net_nparams(&mdl->dspec);
+	mg_status	rc;
+
+	mdl->g_params = mg_malloc(a, ng, sizeof(float));
+	mdl->d_params = mg_malloc(a, nd, sizeof(float));
+	st->gradg = mg_malloc(a, ng, sizeof(float));
+	st->gradd = mg_malloc(a, nd, sizeof(float));
+	st->xreal = mg_malloc(a, TB * st->k, sizeof(float));
+	st->z = mg_malloc(a, TB * cfg->latent_dim, sizeof(float));
+	st->fake = mg_malloc(a, TB * st->k, sizeof(float));
+	st->xd = mg_malloc(a, 2 * TB * st->k, sizeof(float));
+	st->logit = mg_malloc(a, 2 * TB, sizeof(float));
+	st->ar = mg_malloc(a, TB, sizeof(float));
+	st->af = mg_malloc(a, TB, sizeof(float));
+	st->gr = mg_malloc(a, TB, sizeof(float));
+	st->gf = mg_malloc(a, TB, sizeof(float));
+	st->dlogit = mg_malloc(a, 2 * TB, sizeof(float));
+	st->dfake = mg_malloc(a, TB * st->k, sizeof(float));
+	st->order = mg_malloc(a, (size_t) st->nwin, sizeof(int64_t));
+	if (!mdl->g_params || !mdl->d_params || !st->gradg || !st->gradd ||
+		!st->xreal || !st->z || !st->fake || !st->xd || !st->logit ||
+		!st->ar || !st->af || !st->gr || !st->gf || !st->dlogit ||
+		!st->dfake || !st->order)
+		return MG_ERR_NOMEM;
+
+	rc = mg_net_ws_create(a, &mdl->gspec, st->T, st->B, &st->gws);
+	if (rc == MG_OK)
+		rc = mg_net_ws_create(a, &mdl->dspec, st->T, 2 * st->B, &st->dws);
+	if (rc == MG_OK)
+		rc = mg_adam_init(&st->optg, a, ng, cfg->lr_g, cfg->beta1, cfg->beta2,
+						  cfg->adam_eps, cfg->weight_decay, cfg->wd_mode,
+						  cfg->clip_norm);
+	if (rc == MG_OK)
+		rc = mg_adam_init(&st->optd, a, nd, cfg->lr_d, cfg->beta1, cfg->beta2,
+						  cfg->adam_eps, cfg->weight_decay, cfg->wd_mode,
+						  cfg->clip_norm);
+	if (rc != MG_OK)
+		return rc;
+
+	/* reference initialisation: G biases 1.0, D biases 0.0 (ALGORITHM 2-3) */
+	mg_net_init(&mdl->gspec, mdl->g_params, &st->rng, cfg->init, 1.0f);
+	mg_net_init(&mdl->dspec, mdl->d_params, &st->rng, cfg->init, 0.0f);
+	return MG_OK;
+}
+
+/* Run all epochs. */
+static mg_status
+train_loop(mg_train_state *st, const mg_callbacks *cb)
+{
+	const mg_config *cfg = st->cfg;
+	mg_model   *mdl = st->model;
+	int			r = cfg->d_rounds + cfg->g_rounds;
+	int			epoch;
+
+	for (epoch = 1; epoch <= cfg->epochs; epoch++)
+	{
+		double		sld = 0.0,
+					slg = 0.0,
+					sdr = 0.0,
+					sdf = 0.0,
+					sgd = 0.0,
+					sgg = 0.0;
+		int64_t		nd = 0,
+					ng = 0;
+		int64_t		from;
+		int64_t		i;
+		int64_t		stride;
+		int64_t		limit;
+		mg_epoch_info info;
+
+		for (i = 0; i < st->nwin; i++)
+			st->order[i] = i;
+		if (cfg->reference_batching)
+		{
+			/* batch indices 0, r, 2r, ... up to floor(N/B) - r, in order */
+			stride = (int64_t) st->B * r;
+			limit = (st->nwin / st->B - r) * (int64_t) st->B;
+			if (limit < 0)
+				limit = 0;
+		}
+		else
+		{
+			mg_rng_shuffle(&st->rng, st->order, st->nwin);
+			stride = st->B;
+			limit = st->nwin - 1;
+		}
+
+		for (from = 0; from <= limit && from < st->nwin; from += stride)
+		{
+			int			B = (int) ((st->nwin - from < st->B) ? st->nwin - from : st->B);
+			int			rd;
+
+			if (cb && cb->cancel && cb->cancel(cb->arg))
+				return MG_ERR_CANCELLED;
+			gather(st, from, B, st->xreal, B, 0);
+			mg_rng_fill_normal(&st->rng, st->z,
+							   (size_t) st->T * B * cfg->latent_dim, 1.0f);
+			for (rd = 0; rd < cfg->d_rounds; rd++)
+			{
+				double		l,
+							dr,
+							df,
+							gn;
+
+				d_step(st, B, &l, &dr, &df, &gn);
+				sld += l;
+				sdr += dr;
+				sdf += df;
+				sgd += gn;
+				nd++;
+			}
+			for (rd = 0; rd < cfg->g_rounds; rd++)
+			{
+				double		l,
+							gn;
+
+				if (cb && cb->cancel && cb->cancel(cb->arg))
+					return MG_ERR_CANCELLED;
+				g_step(st, B, &l, &gn);
+				slg += l;
+				sgg += gn;
+				ng++;
+			}
+		}
+
+		info.epoch = epoch;
+		info.epochs = cfg->epochs;
+		info.loss_d = nd ? sld / nd : 0.0;
+		info.loss_g = ng ? slg / ng : 0.0;
+		info.d_real = nd ? sdr / nd : 0.0;
+		info.d_fake = nd ? sdf / nd : 0.0;
+		info.grad_norm_d = nd ? sgd / nd : 0.0;
+		info.grad_norm_g = ng ? sgg / ng : 0.0;
+
+		if (!isfinite(info.loss_d) || !isfinite(info.loss_g) ||
+			!isfinite(info.grad_norm_d) || !isfinite(info.grad_norm_g) ||
+			!mg_all_finite(mdl->g_params, mg_net_nparams(&mdl->gspec)) ||
+			!mg_all_finite(mdl->d_params, mg_net_nparams(&mdl->dspec)))
+			return MG_ERR_DIVERGED;
+
+		mdl->stats.epochs_run = epoch;
+		mdl->stats.loss_d = info.loss_d;
+		mdl->stats.loss_g = info.loss_g;
+		mdl->stats.d_real = info.d_real;
+		mdl->stats.d_fake = info.d_fake;
+		if (cb && cb->progress && cb->progress(cb->arg, &info))
+			return MG_ERR_CANCELLED;
+	}
+	return MG_OK;
+}
+
+/*
+ * Label-free threshold: score up to threshold_windows training windows
+ * (evenly spaced) and take the threshold_quantile of their per-step DIRE.
+ */
+static mg_status
+pick_threshold(mg_train_state *st, const mg_callbacks *cb)
+{
+	const mg_alloc *a = st->a;
+	const mg_config *cfg = st->cfg;
+	mg_model   *mdl = st->model;
+	int64_t		nw = st->nwin;
+	int64_t		i;
+	int64_t    *sel;
+	float	   *dis;
+	float	   *rec;
+	double	   *sc;
+	int			L = st->T;
+	mg_score_opts o;
+	mg_status	rc;
+	double		s1 = 0.0,
+				s2 = 0.0,
+				sr = 0.0;
+	size_t		ns;
+
+	if (cfg->threshold_windows > 0 && nw > cfg->threshold_windows)
+		nw = cfg->threshold_windows;
+	ns = (size_t) nw * L;
+	sel = mg_malloc(a, (size_t) nw, sizeof(int64_t));
+	dis = mg_malloc(a, ns, sizeof(float));
+	rec = mg_malloc(a, ns, sizeof(float));
+	sc = mg_malloc(a, ns, sizeof(double));
+	if (!sel || !dis || !rec || !sc)
+	{
+		rc = MG_ERR_NOMEM;
+		goto done;
+	}
+	/* starts are in row order; evenly spaced picks keep warm start useful */
+	for (i = 0; i < nw; i++)
+		sel[i] = st->starts[(int64_t) ((double) i * st->nwin / nw)];
+
+	mg_score_opts_from_model(mdl, &o);
+	rc = mg_score_windows(mdl, a, st->P, mdl->stats.n_rows, sel, nw, &o, cb,
+						  dis, rec, NULL);
+	if (rc != MG_OK)
+		goto done;
+	for (i = 0; i < (int64_t) ns; i++)
+	{
+		sc[i] = o.lambda * dis[i] + (1.0 - o.lambda) * rec[i];
+		s1 += sc[i];
+		s2 += sc[i] * sc[i];
+		sr += rec[i];
+	}
+	mdl->stats.train_score_mean = s1 / ns;
+	mdl->stats.train_score_sd = sqrt(fmax(0.0, s2 / ns - (s1 / ns) * (s1 / ns)));
+	mdl->stats.train_rec_mean = sr / ns;
+	if (cfg->threshold_auto)
+		mdl->threshold = mg_quantile(a, sc, (int64_t) ns, cfg->threshold_quantile);
+	if (!isfinite(mdl->threshold))
+		rc = MG_ERR_DIVERGED;
+done:
+	mg_free(a, sel);
+	mg_free(a, dis);
+	mg_free(a, rec);
+	mg_free(a, sc);
+	return rc;
+}
+
+/* Keep max windows evenly spaced (max_train_windows). */
+static void
+thin_windows(int64_t *starts, int64_t *nwin, int64_t max)
+{
+	int64_t		i;
+
+	if (max <= 0 || *nwin <= max)
+		return;
+	for (i = 0; i < max; i++)
+		starts[i] = starts[(int64_t) ((double) i * (*nwin) / max)];
+	*nwin = max;
+}
+
+/*
+ * Train a model on data; see mimgan_core.h.
+ */
+mg_status
+mg_fit(const mg_alloc *a, const mg_config *cfg, const mg_data *data,
+	   const mg_callbacks *cb, mg_model **out)
+{
+	mg_train_state st;
+	mg_model   *mdl;
+	const char *field;
+	mg_status	rc;
+	float	   *P;
+
+	*out = NULL;
+	if (mg_config_validate(cfg, &field) != MG_OK)
+		return MG_ERR_ARG;
+	rc = mg_check_data(data);
+	if (rc != MG_OK)
+		return rc;
+
+	memset(&st, 0, sizeof(st));
+	st.a = a;
+	st.cfg = cfg;
+	st.T = cfg->seq_len;
+
+	mdl = mg_calloc(a, 1, sizeof(mg_model));
+	if (mdl == NULL)
+		return MG_ERR_NOMEM;
+	st.model = mdl;
+	mdl->cfg = *cfg;
+	mdl->m = data->m;
+	mdl->threshold = cfg->threshold;
+	mdl->stats.n_rows = data->n;
+	mdl->stats.n_series = data->nseries;
+
+	rc = mg_prep_fit(a, data->X, data->n, data->m, cfg->normalize,
+					 cfg->pca_components, &mdl->prep);
+	if (rc != MG_OK)
+		goto fail;
+	mdl->k = st.k = mdl->prep->k;
+
+	P = mg_malloc(a, (size_t) data->n * st.k, sizeof(float));
+	st.P = P;
+	if (P == NULL)
+	{
+		rc = MG_ERR_NOMEM;
+		goto fail;
+	}
+	rc = mg_prep_apply(mdl->prep, data->X, data->n, P);
+	if (rc != MG_OK)
+		goto fail;
+
+	st.nwin = mg_cut_windows(data, st.T, cfg->step, NULL);
+	if (st.nwin == 0)
+	{
+		rc = MG_ERR_NODATA;
+		goto fail;
+	}
+	st.starts = mg_malloc(a, (size_t) st.nwin, sizeof(int64_t));
+	if (st.starts == NULL)
+	{
+		rc = MG_ERR_NOMEM;
+		goto fail;
+	}
+	mg_cut_windows(data, st.T, cfg->step, st.starts);
+	thin_windows(st.starts, &st.nwin, cfg->max_train_windows);
+	mdl->stats.n_windows = st.nwin;
+	st.B = (int) (st.nwin < cfg->batch_size ? st.nwin : cfg->batch_size);
+
+	mdl->gspec.in = cfg->latent_dim;
+	mdl->gspec.hidden = cfg->hidden_g;
+	mdl->gspec.layers = cfg->layers_g;
+	mdl->gspec.out = st.k;
+	mdl->gspec.out_act = MG_ACT_TANH;
+	mdl->dspec.in = st.k;
+	mdl->dspec.hidden = cfg->hidden_d;
+	mdl->dspec.layers = cfg->layers_d;
+	mdl->dspec.out = 1;
+	mdl->dspec.out_act = MG_ACT_NONE;
+
+	mg_rng_seed(&st.rng, cfg->seed);
+	rc = train_state_init(&st);
+	if (rc == MG_OK)
+		rc = train_loop(&st, cb);
+	if (rc == MG_OK)
+		rc = pick_threshold(&st, cb);
+	if (rc != MG_OK)
+		goto fail;
+
+	train_state_free(&st);
+	*out = mdl;
+	return MG_OK;
+
+fail:
+	train_state_free(&st);
+	mg_model_free(a, mdl);
+	return rc;
+}

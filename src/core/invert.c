@@ -1,0 +1,491 @@
+/*-------------------------------------------------------------------------
+ *
+ * invert.c
+ *	  Latent inversion of the generator and per-window scoring.
+ *
+ * For each window x (L x k) we look for Z* = argmin_Z ||G(Z) - x||_F^2
+ * (ALGORITHM.md section 9, row 12: the same minimiser as the reference
+ * code's RBF loss, without its underflow).  Windows are inverted together
+ * in batches: one G forward and one G backward (w.r.t. Z only) per
+ * iteration for the whole batch.  A window stops moving once
+ * E = 1 - exp(-d / (2 sigma_x^2)) < tol, where sigma_x is the median
+ * distance between the window's rows (mmd.py of the reference code),
+ * floored at MG_SIGMA_FLOOR.
+ *
+ * Warm start (section 11): window w starts from the latent of window w-1
+ * shifted by the row offset when the two overlap.  To keep batches large,
+ * windows are dealt round-robin: round r holds windows r, r + R, r + 2R ...
+ * so each window's predecessor was solved in the previous round.
+ *
+ * Every window draws its initial Z from its own stream seeded by
+ * (seed, window index), so a window's score does not depend on which
+ * other windows share its batch.
+ *
+ * src/core/invert.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mimgan_core.h"
+
+#define MG_SIGMA_FLOOR 1e-2
+#define MG_SCORE_BATCH_DEFAULT 256
+
+/* Buffers of one scoring call. */
+typedef struct inv_state
+{
+	const mg_alloc *a;
+	int			L;
+	int			k;
+	int			dz;
+	int			Bt;
+	int			prevB;			/* batch size of the round in Zprev */
+	mg_net_ws  *gws;
+	mg_net_ws  *dws;
+	float	   *X;				/* [L][Bt][k] */
+	float	   *Y;				/* [L][Bt][k] */
+	float	   *dY;				/* [L][Bt][k] */
+	float	   *Z;				/* [L][Bt][dz] */
+	float	   *Zprev;			/* [L][Bt][dz] */
+	float	   *dZ;				/* [L][Bt][dz] */
+	float	   *s1;				/* optimiser state [L][Bt][dz] */
+	float	   *s2;
+	float	   *logit;			/* [L][Bt] */
+	double	   *sigma2;			/* [Bt] */
+	double	   *dist;			/* [Bt] */
+	int		   *done;			/* [Bt] */
+	int64_t    *prev_w;			/* [Bt] */
+	int64_t    *win;			/* [Bt] */
+	double	   *rowd;			/* [L*L] */
+} inv_state;
+
+/* Defaults for scoring from the model's configuration. */
+void
+mg_score_opts_from_model(const mg_model *model, mg_score_opts *o)
+{
+	const mg_config *c = &model->cfg;
+
+	o->step = c->score_step;
+	o->invert_iters = c->invert_iters;
+	o->invert_lr = c->invert_lr;
+	o->invert_tol = c->invert_tol;
+	o->invert_optim = c->invert_optim;
+	o->warm_start = c->warm_start;
+	o->lambda = c->lambda;
+	o->batch = MG_SCORE_BATCH_DEFAULT;
+	o->seed = c->seed ^ UINT64_C(0x5C0BE5C0BE5C0BE5);
+}
+
+/* qsort comparator for doubles */
+static int
+cmp_double(const void *pa, const void *pb)
+{
+	double		a = *(const double *) pa;
+	double		b = *(const double *) pb;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * sigma_x^2 of window slot i: squared median of the L*L distances between
+ * rows, zero diagonal included (mmd.py:203-233), floored.
+ */
+static double
+window_sigma2(inv_state *s, int B, int i)
+{
+	int			L = s->L;
+	int			k = s->k;
+	int			t,
+				u,
+				j;
+	size_t		n = (size_t) L * L;
+	double		med;
+
+	for (t = 0; t < L; t++)
+	{
+		s->rowd[(size_t) t * L + t] = 0.0;
+		for (u = t + 1; u < L; u++)
+		{
+			const float *a = s->X + ((size_t) t * B + i) * k;
+			const float *b = s->X + ((size_t) u * B + i) * k;
+			double		d = 0.0;
+
+			for (j = 0; j < k; j++)
+				d += ((double) a[j] - b[j]) * ((double) a[j] - b[j]);
+			d = sqrt(d);
+			s->rowd[(size_t) t * L + u] = d;
+			s->rowd[(size_t) u * L + t] = d;
+		}
+	}
+	qsort(s->rowd, n, sizeof(double), cmp_double);
+	med = (n % 2) ? s->rowd[n / 2] : 0.5 * (s->rowd[n / 2 - 1] + s->rowd[n / 2]);
+	if (med < MG_SIGMA_FLOOR)
+		med = MG_SIGMA_FLOOR;
+	return med * med;
+}
+
+/* Release all buffers. */
+static void
+inv_free(inv_state *s)
+{
+	const mg_alloc *a = s->a;
+
+	mg_net_ws_destroy(a, s->gws);
+	mg_net_ws_destroy(a, s->dws);
+	mg_free(a, s->X);
+	mg_free(a, s->Y);
+	mg_free(a, s->dY);
+	mg_free(a, s->Z);
+	mg_free(a, s->Zprev);
+	mg_free(a, s->dZ);
+	mg_free(a, s->s1);
+	mg_free(a, s->s2);
+	mg_free(a, s->logit);
+	mg_free(a, s->sigma2);
+	mg_free(a, s->dist);
+	mg_free(a, s->done);
+	mg_free(a, s->prev_w);
+	mg_free(a, s->win);
+	mg_free(a, s->rowd);
+}
+
+/* Allocate buffers for batches of up to Bt windows. */
+static mg_status
+inv_init(inv_state *s, const mg_model *model)
+{
+	const mg_alloc *a = s->a;
+	size_t		LB = (size_t) s->L * s->Bt;
+	mg_status	rc;
+
+	s->X = mg_malloc(a, LB * s->k, sizeof(float));
+	s->Y = mg_malloc(a, LB * s->k, sizeof(float));
+	s->dY = mg_malloc(a, LB * s->k, sizeof(float));
+	s->Z = mg_malloc(a, LB * s->dz, sizeof(float));
+	s->Zprev = mg_malloc(a, LB * s->dz, sizeof(float));
+	s->dZ = mg_malloc(a, LB * s->dz, sizeof(float));
+	s->s1 = mg_malloc(a, LB * s->dz, sizeof(float));
+	s->s2 = mg_malloc(a, LB * s->dz, sizeof(float));
+	s->logit = mg_malloc(a, LB, sizeof(float));
+	s->sigma2 = mg_malloc(a, s->Bt, sizeof(double));
+	s->dist = mg_malloc(a, s->Bt, sizeof(double));
+	s->done = mg_malloc(a, s->Bt, sizeof(int));
+	s->prev_w = mg_malloc(a, s->Bt, sizeof(int64_t));
+	s->win = mg_malloc(a, s->Bt, sizeof(int64_t));
+	s->rowd = mg_malloc(a, (size_t) s->L * s->L, sizeof(double));
+	if (!s->X || !s->Y || !s->dY || !s->Z || !s->Zprev || !s->dZ || !s->s1 ||
+		!s->s2 || !s->logit || !s->sigma2 || !s->dist || !s->done ||
+		!s->prev_w || !s->win || !s->rowd)
+		return MG_ERR_NOMEM;
+	rc = mg_net_ws_create(a, &model->gspec, s->L, s->Bt, &s->gws);
+	if (rc == MG_OK)
+		rc = mg_net_ws_create(a, &model->dspec, s->L, s->Bt, &s->dws);
+	return rc;
+}
+
+/* Initial latent of every slot: own stream per window, warm part shifted. */
+static void
+init_latent(inv_state *s, int B, const int64_t *starts, int warm,
+			uint64_t seed)
+{
+	int			L = s->L;
+	int			dz = s->dz;
+	int			i,
+				t,
+				j;
+
+	for (i = 0; i < B; i++)
+	{
+		int64_t		w = s->win[i];
+		int64_t		d = 0;
+		mg_rng		rng;
+
+		mg_rng_seed(&rng, seed + UINT64_C(0x9E3779B97F4A7C15) * (uint64_t) (w + 1));
+		if (warm && s->prev_w[i] == w - 1 && w > 0)
+		{
+			d = starts[w] - starts[w - 1];
+			if (d <= 0 || d >= L)
+				d = 0;
+		}
+		for (t = 0; t < L; t++)
+		{
+			float	   *z = s->Z + ((size_t) t * B + i) * dz;
+
+			for (j = 0; j < dz; j++)
+				z[j] = (float) mg_rng_normal(&rng);
+			if (d > 0 && t + d < L)
+				memcpy(z, s->Zprev + ((size_t) (t + d) * s->prevB + i) * dz,
+					   sizeof(float) * dz);
+		}
+	}
+}
+
+/*
+ * Invert G for the B windows in s->X; on return s->Y = G(Z*).
+ */
+static mg_status
+invert_batch(inv_state *s, const mg_model *model, int B,
+			 const mg_score_opts *o, const mg_callbacks *cb)
+{
+	int			L = s->L;
+	int			k = s->k;
+	int			dz = s->dz;
+	size_t		nz = (size_t) L * B * dz;
+	int			it,
+				i,
+				t;
+	size_t		e;
+	const double rho = 0.9;
+	const double b1 = 0.9,
+				b2 = 0.999;
+	double		lr = o->invert_lr;
+
+	for (i = 0; i < B; i++)
+	{
+		s->done[i] = 0;
+		s->sigma2[i] = (o->invert_tol > 0) ? window_sigma2(s, B, i) : 1.0;
+	}
+	/* TF1 RMSProp initialises its accumulator to 1; Adam to 0 */
+	for (e = 0; e < nz; e++)
+	{
+		s->s1[e] = (o->invert_optim == MG_INV_RMSPROP) ? 1.0f : 0.0f;
+		s->s2[e] = 0.0f;
+	}
+
+	for (it = 0; it <= o->invert_iters; it++)
+	{
+		int			active = 0;
+
+		if (cb && cb->cancel && cb->cancel(cb->arg))
+			return MG_ERR_CANCELLED;
+		mg_net_forward(&model->gspec, model->g_params, s->gws, L, B, s->Z, s->Y);
+		if (it == o->invert_iters)
+			break;				/* Y now matches the final Z */
+
+		for (i = 0; i < B; i++)
+			s->dist[i] = 0.0;
+		for (t = 0; t < L; t++)
+			for (i = 0; i < B; i++)
+			{
+				size_t		off = ((size_t) t * B + i) * k;
+				double		d = 0.0;
+				int			j;
+
+				for (j = 0; j < k; j++)
+				{
+					float		r = s->Y[off + j] - s->X[off + j];
+
+					s->dY[off + j] = 2.0f * r;
+					d += (double) r * r;
+				}
+				s->dist[i] += d;
+			}
+		for (i = 0; i < B; i++)
+		{
+			if (!s->done[i] && o->invert_tol > 0 &&
+				1.0 - exp(-s->dist[i] / (2.0 * s->sigma2[i])) < o->invert_tol)
+				s->done[i] = 1;
+			if (!s->done[i])
+				active++;
+		}
+		if (active == 0)
+			break;
+
+		mg_net_backward(&model->gspec, model->g_params, s->gws, L, B, s->Z,
+						s->dY, NULL, s->dZ);
+
+		if (o->invert_optim == MG_INV_ADAM)
+		{
+			double		c1 = 1.0 - pow(b1, it + 1);
+			double		c2 = 1.0 - pow(b2, it + 1);
+			float		step = (float) (lr * sqrt(c2) / c1);
+
+			for (t = 0; t < L; t++)
+				for (i = 0; i < B; i++)
+				{
+					size_t		off = ((size_t) t * B + i) * dz;
+					int			j;
+
+					if (s->done[i])
+						continue;
+					for (j = 0; j < dz; j++)
+					{
+						float		g = s->dZ[off + j];
+
+						s->s1[off + j] = (float) (b1 * s->s1[off + j] + (1 - b1) * g);
+						s->s2[off + j] = (float) (b2 * s->s2[off + j] + (1 - b2) * g * g);
+						s->Z[off + j] -= step * s->s1[off + j] /
+							(sqrtf(s->s2[off + j]) + 1e-8f);
+					}
+				}
+		}
+		else
+		{
+			/* TF1 RMSProp: ms = rho ms + (1 - rho) g^2; z -= lr g / sqrt(ms + eps) */
+			for (t = 0; t < L; t++)
+				for (i = 0; i < B; i++)
+				{
+					size_t		off = ((size_t) t * B + i) * dz;
+					int			j;
+
+					if (s->done[i])
+						continue;
+					for (j = 0; j < dz; j++)
+					{
+						float		g = s->dZ[off + j];
+
+						s->s1[off + j] = (float) (rho * s->s1[off + j] + (1 - rho) * g * g);
+						s->Z[off + j] -= (float) lr * g / sqrtf(s->s1[off + j] + 1e-10f);
+					}
+				}
+		}
+	}
+	return MG_OK;
+}
+
+/* Per-window outputs of one batch. */
+static void
+batch_outputs(inv_state *s, const mg_model *model, int B,
+			  float *dis, float *rec, float *resid)
+{
+	int			L = s->L;
+	int			k = s->k;
+	int			m = model->m;
+	int			i,
+				t,
+				j,
+				c;
+	const mg_prep *p = model->prep;
+
+	if (dis)
+	{
+		mg_net_forward(&model->dspec, model->d_params, s->dws, L, B, s->X,
+					   s->logit);
+		for (t = 0; t < L; t++)
+			for (i = 0; i < B; i++)
+			{
+				double		a = s->logit[(size_t) t * B + i];
+
+				/* 1 - sigmoid(a) = sigmoid(-a) */
+				dis[s->win[i] * L + t] = (float) (1.0 / (1.0 + exp(a)));
+			}
+	}
+	for (t = 0; t < L; t++)
+		for (i = 0; i < B; i++)
+		{
+			size_t		off = ((size_t) t * B + i) * k;
+			double		sr = 0.0;
+
+			for (j = 0; j < k; j++)
+				sr += fabs((double) s->X[off + j] - s->Y[off + j]);
+			if (rec)
+				rec[s->win[i] * L + t] = (float) (sr / k);
+			if (resid)
+			{
+				float	   *dst = resid + ((size_t) s->win[i] * L + t) * m;
+
+				if (p->pca_k > 0)
+				{
+					/* back-project the residual onto the normalised columns */
+					for (c = 0; c < m; c++)
+					{
+						double		v = 0.0;
+
+						for (j = 0; j < k; j++)
+							v += ((double) s->X[off + j] - s->Y[off + j]) *
+								p->pca_comp[(size_t) j * m + c];
+						dst[c] = (float) fabs(v);
+					}
+				}
+				else
+					for (j = 0; j < k; j++)
+						dst[j] = fabsf(s->X[off + j] - s->Y[off + j]);
+			}
+		}
+}
+
+/*
+ * Score windows of prepared rows; see mimgan_core.h.
+ */
+mg_status
+mg_score_windows(const mg_model *model, const mg_alloc *a,
+				 const float *P, int64_t n,
+				 const int64_t *starts, int64_t nwin,
+				 const mg_score_opts *o, const mg_callbacks *cb,
+				 float *dis, float *rec, float *resid)
+{
+	inv_state	s;
+	int64_t		rounds;
+	int64_t		r;
+	int64_t		w;
+	mg_status	rc;
+
+	if (model == NULL || P == NULL || o == NULL || nwin < 0 ||
+		(nwin > 0 && starts == NULL) || o->invert_iters < 0 ||
+		!(o->invert_lr > 0) || o->batch < 1)
+		return MG_ERR_ARG;
+	if (nwin == 0)
+		return MG_OK;
+	for (w = 0; w < nwin; w++)
+		if (starts[w] < 0 || starts[w] + model->cfg.seq_len > n)
+			return MG_ERR_ARG;
+
+	memset(&s, 0, sizeof(s));
+	s.a = a;
+	s.L = model->cfg.seq_len;
+	s.k = model->k;
+	s.dz = model->gspec.in;
+	s.Bt = (int) (nwin < o->batch ? nwin : o->batch);
+	rc = inv_init(&s, model);
+	if (rc != MG_OK)
+		goto done;
+
+	rounds = (nwin + s.Bt - 1) / s.Bt;
+	for (w = 0; w < s.Bt; w++)
+		s.prev_w[w] = -1;
+
+	for (r = 0; r < rounds; r++)
+	{
+		int			B = 0;
+		int			i,
+					t;
+
+		/* deal windows: round-robin for warm start, blocks otherwise */
+		for (i = 0; i < s.Bt; i++)
+		{
+			int64_t		wi = o->warm_start ? r + (int64_t) i * rounds
+				: r * s.Bt + i;
+
+			if (wi >= nwin)
+				break;
+			s.win[i] = wi;
+			B++;
+		}
+		/* B only shrinks in later rounds, so slot i always existed before */
+		for (t = 0; t < s.L; t++)
+			for (i = 0; i < B; i++)
+				memcpy(s.X + ((size_t) t * B + i) * s.k,
+					   P + (size_t) (starts[s.win[i]] + t) * s.k,
+					   sizeof(float) * s.k);
+		init_latent(&s, B, starts, o->warm_start, o->seed);
+		rc = invert_batch(&s, model, B, o, cb);
+		if (rc != MG_OK)
+			goto done;
+		batch_outputs(&s, model, B, dis, rec, resid);
+
+		/* keep the solved latents for the next round's warm start */
+		if (o->warm_start)
+		{
+			memcpy(s.Zprev, s.Z, sizeof(float) * (size_t) s.L * B * s.dz);
+			s.prevB = B;
+			for (i = 0; i < s.Bt; i++)
+				s.prev_w[i] = (i < B) ? s.win[i] : -1;
+		}
+	}
+	rc = MG_OK;
+done:
+	inv_free(&s);
+	return rc;
+}
