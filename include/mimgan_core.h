@@ -330,6 +330,10 @@ mg_status	mg_prep_apply(const mg_prep *p, const double *X, int64_t n,
 /* Normalised (pre-PCA) rows: n x m floats. */
 mg_status	mg_prep_normalize(const mg_prep *p, const double *X, int64_t n,
 							  float *out);
+/* Signed part of each min-max value that clipping removed: n x m floats
+ * (all 0 for zscore / none).  Scoring adds |excess| to the residual. */
+mg_status	mg_prep_excess(const mg_prep *p, const double *X, int64_t n,
+						   float *out);
 void		mg_prep_free(const mg_alloc *a, mg_prep *p);
 
 /* ---------------------------------------------------------------------
@@ -516,6 +520,28 @@ mg_status	mg_score_windows(const mg_model *model, const mg_alloc *a,
 							 const int64_t *starts, int64_t nwin,
 							 const mg_score_opts *o, const mg_callbacks *cb,
 							 float *dis, float *rec, float *resid);
+
+/*
+ * Same, with E [n][m] from mg_prep_excess (or NULL): the residual of raw
+ * column i becomes |x_i - G(Z*)_i| + |E_i| and rec adds mean_i |E_i|, so a
+ * value far outside the training range is not hidden by clipping.
+ */
+mg_status	mg_score_windows_ex(const mg_model *model, const mg_alloc *a,
+								const float *P, const float *E, int64_t n,
+								const int64_t *starts, int64_t nwin,
+								const mg_score_opts *o, const mg_callbacks *cb,
+								float *dis, float *rec, float *resid);
+
+/*
+ * Score windows of raw rows X [n][m] (row-major double): preprocessing,
+ * clipping excess and mg_score_windows_ex in one call.
+ */
+mg_status	mg_score_raw_windows(const mg_model *model, const mg_alloc *a,
+								 const double *X, int64_t n,
+								 const int64_t *starts, int64_t nwin,
+								 const mg_score_opts *o,
+								 const mg_callbacks *cb,
+								 float *dis, float *rec, float *resid);
 
 /*
  * Score every row of every series: windows at stride o->step plus an

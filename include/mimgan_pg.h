@@ -81,6 +81,23 @@ extern void MgParseModelSpec(const char *spec, char **name, int32 *version);
 extern MgModelEntry *MgLoadModel(const char *spec);
 /* Same, cached for the life of flinfo->fn_mcxt (one query) by spec. */
 extern MgModelEntry *MgLoadModelCached(FmgrInfo *flinfo, const char *spec);
+/* ERROR unless name is a valid model name (1..63 bytes, no '@'). */
+extern void MgCheckModelName(const char *name);
+/* The JSON text kept in mg_model.meta: source, cols, order_by, series_by,
+ * seq_len. */
+extern char *MgModelMetaJson(const char *source, int ncols, char **cols,
+							 const char *order_by, const char *series_by,
+							 int seq_len);
+/* Insert model as the next version of name, owned by the current role,
+ * serialised under an advisory lock on the name.  ERROR
+ * (insufficient_privilege) if name belongs to a role the current role has
+ * no privileges of.  blob is mg_model_serialize(model).  Returns the
+ * version. */
+extern int32 MgSaveModel(const char *name, const char *source, int ncols,
+						 char **cols, const char *order_by,
+						 const char *series_by, Jsonb *options,
+						 Jsonb *training, const mg_model *model,
+						 bytea *blob);
 
 /* ---- source reader (reader.c) ---- */
 typedef struct MgReadSpec
@@ -120,5 +137,37 @@ extern void MgCheckSeriesBy(Oid relid, const char *series_by);
 extern MgSourceData *MgReadSource(const MgReadSpec *spec);
 /* View as core data (valid rows only). */
 extern void MgSourceAsData(const MgSourceData *src, mg_data *out);
+
+/* ---- scoring (score.c) ----
+ * Shared by mimgan_score and mimgan_evaluate. */
+typedef struct MgScored
+{
+	MgModelEntry *entry;		/* the model used */
+	MgSourceData *src;			/* rows read, in (series, order) order */
+	mg_score_opts opts;			/* effective scoring options */
+	double		threshold;		/* the model's, or the "threshold" option */
+	int			top_k;			/* 0: no residuals kept */
+	double	   *score;			/* [src->nvalid]; NaN: not scored */
+	double	   *dis;			/* [src->nvalid] */
+	double	   *rec;			/* [src->nvalid] */
+	float	   *resid;			/* [src->nvalid][m], or NULL if top_k == 0 */
+} MgScored;
+
+/* Relation of the row type of argument argno (NULL::some_table); ERROR
+ * with a hint otherwise.  fname is the SQL function, for the hint. */
+extern Oid	MgRowArgRelation(FunctionCallInfo fcinfo, int argno,
+							 const char *fname);
+/* Load the model, check its columns exist in relid, read relid (skipping
+ * rows with NULL/NaN/Infinity: missing_skip) and score every row. */
+extern MgScored *MgScoreRelation(const char *model_spec, Oid relid,
+								 Jsonb *options, bool keep_rows,
+								 const char *label_col, int top_k);
+/* Index into res->score of source row i, or -1 when the row has no score
+ * (skipped for a missing value, or its series is shorter than seq_len). */
+extern int64 MgScoredIndex(const MgScored *res, int64 i);
+
+/* ---- utilities (util.c) ---- */
+/* "a, b, c": names quoted as identifiers when needed, comma-separated. */
+extern char *MgJoinIdentifiers(char **names, int n);
 
 #endif							/* MIMGAN_PG_H */

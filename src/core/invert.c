@@ -348,6 +348,7 @@ invert_batch(inv_state *s, const mg_model *model, int B,
 /* Per-window outputs of one batch. */
 static void
 batch_outputs(inv_state *s, const mg_model *model, int B,
+			  const float *E, const int64_t *starts,
 			  float *dis, float *rec, float *resid)
 {
 	int			L = s->L;
@@ -378,10 +379,21 @@ batch_outputs(inv_state *s, const mg_model *model, int B,
 			size_t		off = ((size_t) t * B + i) * k;
 			double		sr = 0.0;
 
+			const float *ex = E ? E + (size_t) (starts[s->win[i]] + t) * m : NULL;
+
 			for (j = 0; j < k; j++)
 				sr += fabs((double) s->X[off + j] - s->Y[off + j]);
+			sr /= k;
+			if (ex)
+			{
+				double		se = 0.0;
+
+				for (c = 0; c < m; c++)
+					se += fabs((double) ex[c]);
+				sr += se / m;
+			}
 			if (rec)
-				rec[s->win[i] * L + t] = (float) (sr / k);
+				rec[s->win[i] * L + t] = (float) sr;
 			if (resid)
 			{
 				float	   *dst = resid + ((size_t) s->win[i] * L + t) * m;
@@ -402,6 +414,9 @@ batch_outputs(inv_state *s, const mg_model *model, int B,
 				else
 					for (j = 0; j < k; j++)
 						dst[j] = fabsf(s->X[off + j] - s->Y[off + j]);
+				if (ex)
+					for (c = 0; c < m; c++)
+						dst[c] += fabsf(ex[c]);
 			}
 		}
 }
@@ -415,6 +430,20 @@ mg_score_windows(const mg_model *model, const mg_alloc *a,
 				 const int64_t *starts, int64_t nwin,
 				 const mg_score_opts *o, const mg_callbacks *cb,
 				 float *dis, float *rec, float *resid)
+{
+	return mg_score_windows_ex(model, a, P, NULL, n, starts, nwin, o, cb,
+							   dis, rec, resid);
+}
+
+/*
+ * Score windows with clipping excess; see mimgan_core.h.
+ */
+mg_status
+mg_score_windows_ex(const mg_model *model, const mg_alloc *a,
+					const float *P, const float *E, int64_t n,
+					const int64_t *starts, int64_t nwin,
+					const mg_score_opts *o, const mg_callbacks *cb,
+					float *dis, float *rec, float *resid)
 {
 	inv_state	s;
 	int64_t		rounds;
@@ -473,7 +502,7 @@ mg_score_windows(const mg_model *model, const mg_alloc *a,
 		rc = invert_batch(&s, model, B, o, cb);
 		if (rc != MG_OK)
 			goto done;
-		batch_outputs(&s, model, B, dis, rec, resid);
+		batch_outputs(&s, model, B, E, starts, dis, rec, resid);
 
 		/* keep the solved latents for the next round's warm start */
 		if (o->warm_start)

@@ -20,6 +20,40 @@
 #define MG_SCORE_CHUNK 4096
 
 /*
+ * Score windows of raw rows; see mimgan_core.h.
+ */
+mg_status
+mg_score_raw_windows(const mg_model *model, const mg_alloc *a,
+					 const double *X, int64_t n,
+					 const int64_t *starts, int64_t nwin,
+					 const mg_score_opts *o, const mg_callbacks *cb,
+					 float *dis, float *rec, float *resid)
+{
+	float	   *P;
+	float	   *E;
+	mg_status	rc;
+
+	if (model == NULL || X == NULL || n < 1)
+		return MG_ERR_ARG;
+	P = mg_malloc(a, (size_t) n, sizeof(float) * model->k);
+	E = mg_malloc(a, (size_t) n, sizeof(float) * model->m);
+	if (P == NULL || E == NULL)
+		rc = MG_ERR_NOMEM;
+	else
+	{
+		rc = mg_prep_apply(model->prep, X, n, P);
+		if (rc == MG_OK)
+			rc = mg_prep_excess(model->prep, X, n, E);
+		if (rc == MG_OK)
+			rc = mg_score_windows_ex(model, a, P, E, n, starts, nwin, o, cb,
+									 dis, rec, resid);
+	}
+	mg_free(a, P);
+	mg_free(a, E);
+	return rc;
+}
+
+/*
  * Score every row of every series; see mimgan_core.h.
  */
 mg_status
@@ -37,6 +71,7 @@ mg_score_series(const mg_model *model, const mg_alloc *a,
 	int64_t		i;
 	int64_t    *starts = NULL;
 	float	   *P = NULL;
+	float	   *E = NULL;
 	float	   *wdis = NULL;
 	float	   *wrec = NULL;
 	float	   *wres = NULL;
@@ -60,6 +95,7 @@ mg_score_series(const mg_model *model, const mg_alloc *a,
 
 	nwin = mg_cut_windows(data, L, o->step, NULL);
 	P = mg_malloc(a, (size_t) n, sizeof(float) * k);
+	E = mg_malloc(a, (size_t) n, sizeof(float) * m);
 	starts = mg_malloc(a, (size_t) (nwin > 0 ? nwin : 1), sizeof(int64_t));
 	wdis = mg_malloc(a, (size_t) MG_SCORE_CHUNK * L, sizeof(float));
 	wrec = mg_malloc(a, (size_t) MG_SCORE_CHUNK * L, sizeof(float));
@@ -68,13 +104,15 @@ mg_score_series(const mg_model *model, const mg_alloc *a,
 	cnt = mg_calloc(a, (size_t) n, sizeof(float));
 	if (resid)
 		wres = mg_malloc(a, (size_t) MG_SCORE_CHUNK * L, sizeof(float) * m);
-	if (!P || !starts || !wdis || !wrec || !sdis || !srec || !cnt ||
+	if (!P || !E || !starts || !wdis || !wrec || !sdis || !srec || !cnt ||
 		(resid && !wres))
 	{
 		rc = MG_ERR_NOMEM;
 		goto done;
 	}
 	rc = mg_prep_apply(model->prep, data->X, n, P);
+	if (rc == MG_OK)
+		rc = mg_prep_excess(model->prep, data->X, n, E);
 	if (rc != MG_OK)
 		goto done;
 	mg_cut_windows(data, L, o->step, starts);
@@ -86,8 +124,8 @@ mg_score_series(const mg_model *model, const mg_alloc *a,
 		int64_t		nc = (nwin - c0 < MG_SCORE_CHUNK) ? nwin - c0 : MG_SCORE_CHUNK;
 		int64_t		w;
 
-		rc = mg_score_windows(model, a, P, n, starts + c0, nc, o, cb,
-							  wdis, wrec, wres);
+		rc = mg_score_windows_ex(model, a, P, E, n, starts + c0, nc, o, cb,
+								 wdis, wrec, wres);
 		if (rc != MG_OK)
 			goto done;
 		for (w = 0; w < nc; w++)
@@ -145,6 +183,7 @@ mg_score_series(const mg_model *model, const mg_alloc *a,
 	rc = MG_OK;
 done:
 	mg_free(a, P);
+	mg_free(a, E);
 	mg_free(a, starts);
 	mg_free(a, wdis);
 	mg_free(a, wrec);

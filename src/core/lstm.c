@@ -1,0 +1,336 @@
+/*-------------------------------------------------------------------------
+ *
+ * lstm.c
+ *	  One LSTM layer over a time-major batch: forward pass and
+ *	  backpropagation through time.
+ *
+ * Parameters (mimgan_core.h): Wx [in][4H], Wh [H][4H], b [4H], gate column
+ * blocks (i, j, f, o) as in TensorFlow's BasicLSTMCell:
+ *	  c_t = sigmoid(f + MG_FORGET_BIAS) * c_{t-1} + sigmoid(i) * tanh(j)
+ *	  h_t = sigmoid(o) * tanh(c_t)
+ *
+ * Forward: one sgemm X * Wx over all T * B rows, then per step one sgemm
+ * h_{t-1} * Wh for all four gates and a contiguous elementwise pass.  The
+ * workspace keeps the gate activations, c_t, tanh(c_t) and h_t of every
+ * step.  Backward: per step the elementwise gate gradients dG_t and one
+ * sgemm dG_t * Wh^T for dh_{t-1}; after the loop dWx = X^T dG,
+ * dWh = Hprev^T dG and dX = dG Wx^T are one sgemm each and db is a column
+ * sum of dG accumulated in double.  Nothing is allocated outside
+ * mg_lstm_ws_create.
+ *
+ * src/core/lstm.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <string.h>
+
+#include "mimgan_core.h"
+
+struct mg_lstm_ws
+{
+	int			in;
+	int			H;
+	int			Tmax;
+	int			Bmax;
+	float	   *act;			/* [T][B][4H] gate activations i, j, f, o */
+	float	   *dg;				/* [T][B][4H] gate pre-activation gradients */
+	float	   *c;				/* [T+1][B][H] cell states, slot 0 = c0 */
+	float	   *tc;				/* [T][B][H] tanh(c_t) */
+	float	   *h;				/* [T+1][B][H] outputs, slot 0 = h0 */
+	float	   *dh;				/* [B][H] dLoss/dh_{t-1} carried back */
+	float	   *dc;				/* [B][H] dLoss/dc_{t-1} carried back */
+	float	   *bias;			/* [4H] b with the forget bias folded in */
+	double	   *dbacc;			/* [4H] db accumulator */
+};
+
+/* Number of floats of one layer: Wx, Wh, b. */
+size_t
+mg_lstm_nparams(int in, int hidden)
+{
+	size_t		G = 4 * (size_t) hidden;
+
+	return ((size_t) in + (size_t) hidden) * G + G;
+}
+
+/* Release a workspace (NULL is fine). */
+void
+mg_lstm_ws_destroy(const mg_alloc *a, mg_lstm_ws *ws)
+{
+	if (ws == NULL)
+		return;
+	mg_free(a, ws->act);
+	mg_free(a, ws->dg);
+	mg_free(a, ws->c);
+	mg_free(a, ws->tc);
+	mg_free(a, ws->h);
+	mg_free(a, ws->dh);
+	mg_free(a, ws->dc);
+	mg_free(a, ws->bias);
+	mg_free(a, ws->dbacc);
+	mg_free(a, ws);
+}
+
+/* Allocate a workspace for T <= Tmax steps and B <= Bmax sequences. */
+mg_status
+mg_lstm_ws_create(const mg_alloc *a, int in, int hidden, int T, int Bmax,
+				  mg_lstm_ws **out)
+{
+	mg_lstm_ws *ws;
+	size_t		bh,
+				tbh;
+
+	*out = NULL;
+	if (in < 1 || hidden < 1 || T < 1 || Bmax < 1)
+		return MG_ERR_ARG;
+	/* all sizes below are multiples of (T + 1) * B * 4H: check it once */
+	if ((size_t) Bmax * (size_t) hidden > ((size_t) -1) / 16 / ((size_t) T + 1))
+		return MG_ERR_NOMEM;
+	bh = (size_t) Bmax * hidden;
+	tbh = (size_t) T * bh;
+
+	ws = mg_calloc(a, 1, sizeof(mg_lstm_ws));
+	if (ws == NULL)
+		return MG_ERR_NOMEM;
+	ws->in = in;
+	ws->H = hidden;
+	ws->Tmax = T;
+	ws->Bmax = Bmax;
+	ws->act = mg_malloc(a, 4 * tbh, sizeof(float));
+	ws->dg = mg_malloc(a, 4 * tbh, sizeof(float));
+	ws->c = mg_malloc(a, tbh + bh, sizeof(float));
+	ws->tc = mg_malloc(a, tbh, sizeof(float));
+	ws->h = mg_malloc(a, tbh + bh, sizeof(float));
+	ws->dh = mg_malloc(a, bh, sizeof(float));
+	ws->dc = mg_malloc(a, bh, sizeof(float));
+	ws->bias = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
+	ws->dbacc = mg_malloc(a, 4 * (size_t) hidden, sizeof(double));
+	if (!ws->act || !ws->dg || !ws->c || !ws->tc || !ws->h || !ws->dh ||
+		!ws->dc || !ws->bias || !ws->dbacc)
+	{
+		mg_lstm_ws_destroy(a, ws);
+		return MG_ERR_NOMEM;
+	}
+	*out = ws;
+	return MG_OK;
+}
+
+/* Fill x[0..n) with NaN (outputs of a call that breaks its contract). */
+static void
+fill_nan(float *x, size_t n)
+{
+	size_t		i;
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		x[i] = NAN;
+}
+
+/*
+ * One row of one step: gate pre-activations g [4H] (X Wx + h Wh) become
+ * activations in place, then c = f c_prev + i j, tc = tanh(c), h = o tc.
+ */
+static void
+cell_forward(int H, float *restrict g, const float *restrict bias,
+			 const float *restrict cprev, float *restrict c,
+			 float *restrict tc, float *restrict h)
+{
+	int			k;
+
+	for (k = 0; k < 4 * H; k++)
+		g[k] += bias[k];
+	mg_vsigmoid(g, g, H);
+	mg_vtanh(g + H, g + H, H);
+	mg_vsigmoid(g + 2 * H, g + 2 * H, 2 * (size_t) H);
+	for (k = 0; k < H; k++)
+		c[k] = g[2 * H + k] * cprev[k] + g[k] * g[H + k];
+	mg_vtanh(tc, c, H);
+	for (k = 0; k < H; k++)
+		h[k] = g[3 * H + k] * tc[k];
+}
+
+/*
+ * One row of one step backwards: from the activations a [4H], c_{t-1},
+ * tanh(c_t), dLoss/dh_t (direct dhout plus dhcarry from step t+1) and
+ * dc (dLoss/dc_t from step t+1, replaced by dLoss/dc_{t-1}), write the
+ * gate pre-activation gradients dg [4H].
+ */
+static void
+cell_backward(int H, const float *restrict a, const float *restrict cprev,
+			  const float *restrict tc, const float *restrict dhout,
+			  const float *restrict dhcarry, float *restrict dc,
+			  float *restrict dg)
+{
+	int			k;
+
+	for (k = 0; k < H; k++)
+	{
+		float		i = a[k];
+		float		j = a[H + k];
+		float		f = a[2 * H + k];
+		float		o = a[3 * H + k];
+		float		dh = dhout[k] + dhcarry[k];
+		float		dct = dc[k] + dh * o * (1.0f - tc[k] * tc[k]);
+
+		dg[k] = dct * j * i * (1.0f - i);
+		dg[H + k] = dct * i * (1.0f - j * j);
+		dg[2 * H + k] = dct * cprev[k] * f * (1.0f - f);
+		dg[3 * H + k] = dh * tc[k] * o * (1.0f - o);
+		dc[k] = dct * f;
+	}
+}
+
+/*
+ * Forward pass; see mimgan_core.h.  T > Tmax or B > Bmax is a contract
+ * violation: Hout is filled with NaN so the caller's finiteness checks
+ * catch it.
+ */
+void
+mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
+				const float *X, const float *h0, const float *c0,
+				float *Hout)
+{
+	int			in = ws->in;
+	int			H = ws->H;
+	int			G = 4 * H;
+	const float *Wx = params;
+	const float *Wh = params + (size_t) in * G;
+	const float *b = Wh + (size_t) H * G;
+	float	   *bias = ws->bias;
+	size_t		bh = (size_t) B * H;
+	int			t,
+				r,
+				k;
+
+	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax)
+	{
+		if (T > 0 && B > 0)
+			fill_nan(Hout, (size_t) T * B * H);
+		return;
+	}
+
+	for (k = 0; k < G; k++)
+		bias[k] = b[k];
+	for (k = 2 * H; k < 3 * H; k++)
+		bias[k] += MG_FORGET_BIAS;
+
+	/* initial state */
+	if (h0)
+		memcpy(ws->h, h0, bh * sizeof(float));
+	else
+		memset(ws->h, 0, bh * sizeof(float));
+	if (c0)
+		memcpy(ws->c, c0, bh * sizeof(float));
+	else
+		memset(ws->c, 0, bh * sizeof(float));
+
+	/* input projection of every step at once */
+	mg_sgemm(0, 0, T * B, G, in, 1.0f, X, in, Wx, G, 0.0f, ws->act, G);
+
+	for (t = 0; t < T; t++)
+	{
+		float	   *gt = ws->act + (size_t) t * B * G;
+		const float *hprev = ws->h + (size_t) t * bh;
+		const float *cprev = ws->c + (size_t) t * bh;
+		float	   *ct = ws->c + (size_t) (t + 1) * bh;
+		float	   *tct = ws->tc + (size_t) t * bh;
+		float	   *ht = ws->h + (size_t) (t + 1) * bh;
+
+		/* the zero initial state contributes nothing */
+		if (t > 0 || h0)
+			mg_sgemm(0, 0, B, G, H, 1.0f, hprev, H, Wh, G, 1.0f, gt, G);
+
+		for (r = 0; r < B; r++)
+			cell_forward(H, gt + (size_t) r * G, bias, cprev + (size_t) r * H,
+						 ct + (size_t) r * H, tct + (size_t) r * H,
+						 ht + (size_t) r * H);
+	}
+	memcpy(Hout, ws->h + bh, (size_t) T * bh * sizeof(float));
+}
+
+/*
+ * Backward through time; see mimgan_core.h.  A call breaking the contract
+ * (sizes beyond the workspace) fills dX, dh0 and dc0 with NaN and leaves
+ * dparams alone.
+ */
+void
+mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
+				 const float *X, const float *dH, float *dparams,
+				 float *dX, float *dh0, float *dc0)
+{
+	int			in = ws->in;
+	int			H = ws->H;
+	int			G = 4 * H;
+	const float *Wx = params;
+	const float *Wh = params + (size_t) in * G;
+	size_t		bh = (size_t) B * H;
+	size_t		rows = (size_t) T * B;
+	int			t,
+				r,
+				k;
+
+	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax)
+	{
+		if (T > 0 && B > 0)
+			fill_nan(dX, (size_t) T * B * in);
+		if (B > 0)
+		{
+			fill_nan(dh0, (size_t) B * H);
+			fill_nan(dc0, (size_t) B * H);
+		}
+		return;
+	}
+
+	memset(ws->dh, 0, bh * sizeof(float));
+	memset(ws->dc, 0, bh * sizeof(float));
+
+	for (t = T - 1; t >= 0; t--)
+	{
+		const float *at = ws->act + (size_t) t * B * G;
+		float	   *dgt = ws->dg + (size_t) t * B * G;
+		const float *cprev = ws->c + (size_t) t * bh;
+		const float *tct = ws->tc + (size_t) t * bh;
+		const float *dHt = dH + (size_t) t * bh;
+
+		for (r = 0; r < B; r++)
+			cell_backward(H, at + (size_t) r * G, cprev + (size_t) r * H,
+						  tct + (size_t) r * H, dHt + (size_t) r * H,
+						  ws->dh + (size_t) r * H, ws->dc + (size_t) r * H,
+						  dgt + (size_t) r * G);
+		/* dh_{t-1} = dG_t Wh^T; at t = 0 only when dh0 is wanted */
+		if (t > 0 || dh0)
+			mg_sgemm(0, 1, B, H, G, 1.0f, dgt, G, Wh, G, 0.0f, ws->dh, H);
+	}
+	if (dh0)
+		memcpy(dh0, ws->dh, bh * sizeof(float));
+	if (dc0)
+		memcpy(dc0, ws->dc, bh * sizeof(float));
+
+	if (dparams)
+	{
+		float	   *dWx = dparams;
+		float	   *dWh = dparams + (size_t) in * G;
+		float	   *db = dWh + (size_t) H * G;
+		size_t		q;
+
+		mg_sgemm(1, 0, in, G, (int) rows, 1.0f, X, in, ws->dg, G, 1.0f, dWx, G);
+		mg_sgemm(1, 0, H, G, (int) rows, 1.0f, ws->h, H, ws->dg, G, 1.0f,
+				 dWh, G);
+		double	   *restrict acc = ws->dbacc;
+
+		for (k = 0; k < G; k++)
+			acc[k] = 0.0;
+		for (q = 0; q < rows; q++)
+		{
+			const float *restrict row = ws->dg + q * G;
+
+			for (k = 0; k < G; k++)
+				acc[k] += row[k];
+		}
+		for (k = 0; k < G; k++)
+			db[k] += (float) acc[k];
+	}
+	if (dX)
+		mg_sgemm(0, 1, (int) rows, in, G, 1.0f, ws->dg, G, Wx, G, 0.0f, dX, in);
+}

@@ -1,0 +1,157 @@
+/*-------------------------------------------------------------------------
+ *
+ * evaluate.c
+ *	  mimgan_evaluate: score a labelled relation as mimgan_score does and
+ *	  report detection metrics (mg_evaluate) as (metric, value) rows.
+ *
+ * The label column is boolean or numeric; true or nonzero means anomaly.
+ * Rows whose score is NULL (skipped for a missing value, or in a series
+ * shorter than seq_len) or whose label is NULL take no part in the
+ * metrics.  A metric that is undefined on the data (e.g. roc_auc without
+ * any anomaly) is returned as NULL.
+ *
+ * src/pg/evaluate.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
+
+#include "mimgan_pg.h"
+
+PG_FUNCTION_INFO_V1(mimgan_evaluate);
+
+/* One (metric, value) row; NaN becomes NULL. */
+static void
+PutMetric(ReturnSetInfo *rsinfo, const char *name, double value)
+{
+	Datum		values[2];
+	bool		nulls[2];
+
+	values[0] = CStringGetTextDatum(name);
+	nulls[0] = false;
+	values[1] = Float8GetDatum(value);
+	nulls[1] = isnan(value);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * mimgan_evaluate(model text, rows anyelement, label_col text,
+ *				   options jsonb DEFAULT '{}')
+ * RETURNS TABLE(metric text, value float8)
+ */
+Datum
+mimgan_evaluate(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *model_spec;
+	char	   *label_col;
+	Jsonb	   *options;
+	Oid			relid;
+	MgScored   *res;
+	MgSourceData *src;
+	double	   *score;
+	uint8	   *label;
+	int64		n = 0;
+	int64		nscored = 0;
+	int			series = 0;
+	int64		i;
+	mg_metrics	mt;
+	mg_status	st;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model name must not be NULL"),
+				 errhint("Pass the model as 'name' or 'name@version'.")));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("label column must not be NULL"),
+				 errhint("Pass the name of a boolean or numeric column that marks anomalies.")));
+	model_spec = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	relid = MgRowArgRelation(fcinfo, 1, "mimgan_evaluate");
+	label_col = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	res = MgScoreRelation(model_spec, relid, options, false, label_col, 0);
+	src = res->src;
+
+	/*
+	 * Rows in (series, order) order; a row without a score or a label gets
+	 * a NaN score, which mg_evaluate skips while keeping the labelled
+	 * segments of the point-adjusted F1 apart.  A NaN separator row before
+	 * each series keeps segments from running across series.
+	 */
+	score = palloc_extended(sizeof(double) * (src->nrows + src->nseries + 1),
+							MCXT_ALLOC_HUGE);
+	label = palloc_extended(sizeof(uint8) * (src->nrows + src->nseries + 1),
+							MCXT_ALLOC_HUGE);
+	for (i = 0; i < src->nrows; i++)
+	{
+		int64		vi = MgScoredIndex(res, i);
+		int64		rv = src->valid_index[i];
+
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+
+		while (rv >= 0 && series < src->nseries &&
+			   rv >= src->series_start[series + 1])
+		{
+			score[n] = NAN;
+			label[n] = 0;
+			n++;
+			series++;
+		}
+		if (vi < 0 || src->label_null[i])
+		{
+			score[n] = NAN;
+			label[n] = 0;
+		}
+		else
+		{
+			score[n] = res->score[vi];
+			label[n] = (src->label[i] != 0.0);
+			nscored++;
+		}
+		n++;
+	}
+	if (nscored == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("no row of relation \"%s\" has both a score and a label",
+						get_rel_name(relid)),
+				 errdetail("%lld rows were read; rows with a missing value, in a series shorter than %d rows, or with a NULL \"%s\" are not evaluated.",
+						   (long long) src->nrows, res->entry->seq_len,
+						   label_col)));
+
+	st = mg_evaluate(&MgPgAlloc, score, label, n, res->threshold, &mt);
+	if (st != MG_OK)
+		MgThrow(st, psprintf("cannot evaluate model \"%s\" on relation \"%s\"",
+							 model_spec, get_rel_name(relid)));
+
+	PutMetric(rsinfo, "precision", mt.precision);
+	PutMetric(rsinfo, "recall", mt.recall);
+	PutMetric(rsinfo, "f1", mt.f1);
+	PutMetric(rsinfo, "best_f1", mt.best_f1);
+	PutMetric(rsinfo, "best_precision", mt.best_precision);
+	PutMetric(rsinfo, "best_recall", mt.best_recall);
+	PutMetric(rsinfo, "best_threshold", mt.best_threshold);
+	PutMetric(rsinfo, "f1_pa", mt.f1_pa);
+	PutMetric(rsinfo, "roc_auc", mt.roc_auc);
+	PutMetric(rsinfo, "pr_auc", mt.pr_auc);
+	PutMetric(rsinfo, "n", (double) mt.n);
+	PutMetric(rsinfo, "n_anomalies", (double) mt.n_pos);
+	PutMetric(rsinfo, "threshold", res->threshold);
+
+	return (Datum) 0;
+}

@@ -1,0 +1,152 @@
+/*-------------------------------------------------------------------------
+ *
+ * mimgan.c
+ *	  Module entry point of the mimgan extension: PG_MODULE_MAGIC, the GUCs
+ *	  (mimgan.*), BLAS thread pinning and mimgan_info().
+ *
+ * Vocabulary used throughout the glue (src/pg/) and the core (src/core/).
+ *	  source   the table, view or materialized view a model is trained on.
+ *	  row      one time step of the source: the m model columns, cast to
+ *	           float8, plus the order column and the optional series column.
+ *	  series   the rows sharing one series_by value, in order_by order;
+ *	           windows never cross a series boundary.
+ *	  window   seq_len consecutive valid rows of one series.
+ *	  epoch    one pass of GAN training over every training window.
+ *	  model    one trained generator/discriminator pair with its
+ *	           preprocessing and threshold, stored as a blob in mimgan.model
+ *	           under (name, version); a version is immutable.
+ *	  spec     how users name a model: 'name' (latest version) or 'name@N'.
+ *	  score    DIRE: lambda * (1 - D) + (1 - lambda) * reconstruction
+ *	           residual, per time step.
+ *
+ * The extension needs no shared_preload_libraries: everything is
+ * initialised per backend on first use.
+ *
+ * src/pg/mimgan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+
+#include "mimgan_pg.h"
+
+PG_MODULE_MAGIC;
+
+#define MIMGAN_VERSION "0.1.0"
+
+#define MIMGAN_DEFAULT_BLAS_THREADS 1
+#define MIMGAN_MIN_BLAS_THREADS 1
+#define MIMGAN_MAX_BLAS_THREADS 64
+
+#define MIMGAN_DEFAULT_MAX_TRAIN_MEMORY (1024 * 1024)	/* kB = 1GB */
+#define MIMGAN_MIN_MAX_TRAIN_MEMORY 1024				/* kB = 1MB */
+#define MIMGAN_MAX_MAX_TRAIN_MEMORY (INT_MAX / 1024)	/* kB */
+
+#define MIMGAN_DEFAULT_SCORE_BATCH 512
+#define MIMGAN_MIN_SCORE_BATCH 1
+#define MIMGAN_MAX_SCORE_BATCH 65536
+
+int			mimgan_blas_threads = MIMGAN_DEFAULT_BLAS_THREADS;
+int			mimgan_max_train_memory = MIMGAN_DEFAULT_MAX_TRAIN_MEMORY;
+int			mimgan_score_batch = MIMGAN_DEFAULT_SCORE_BATCH;
+
+/* -1: self-check not yet run; 0: passed; 1: failed (reference sgemm used) */
+static int	blas_selfcheck_state = -1;
+/* threads last applied to OpenBLAS, 0: none yet */
+static int	blas_threads_applied = 0;
+
+void		_PG_init(void);
+
+/* Define the GUCs. */
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("mimgan.blas_threads",
+							"Sets the number of OpenBLAS threads a backend uses for mimgan.",
+							"Valid range is 1..64. Parallel query, not BLAS threads, is the "
+							"recommended source of parallelism.",
+							&mimgan_blas_threads,
+							MIMGAN_DEFAULT_BLAS_THREADS,
+							MIMGAN_MIN_BLAS_THREADS, MIMGAN_MAX_BLAS_THREADS,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("mimgan.max_train_memory",
+							"Sets the maximum memory for the rows mimgan reads from a relation.",
+							"Applies to training and to scoring a relation; the estimate counts "
+							"the rows read, and reading stops with an error when it is exceeded.",
+							&mimgan_max_train_memory,
+							MIMGAN_DEFAULT_MAX_TRAIN_MEMORY,
+							MIMGAN_MIN_MAX_TRAIN_MEMORY, MIMGAN_MAX_MAX_TRAIN_MEMORY,
+							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("mimgan.score_batch",
+							"Sets the number of windows inverted together when scoring.",
+							"Valid range is 1..65536. The \"batch\" scoring option overrides it.",
+							&mimgan_score_batch,
+							MIMGAN_DEFAULT_SCORE_BATCH,
+							MIMGAN_MIN_SCORE_BATCH, MIMGAN_MAX_SCORE_BATCH,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("mimgan");
+}
+
+/*
+ * Apply mimgan.blas_threads and run the BLAS self-check once per backend.
+ * Called before every core call that may reach BLAS.
+ */
+void
+MgEnsureBlas(void)
+{
+	if (blas_selfcheck_state < 0)
+	{
+		blas_selfcheck_state = (mg_blas_selfcheck() == 0) ? 0 : 1;
+		if (blas_selfcheck_state != 0)
+			ereport(WARNING,
+					(errmsg("BLAS self-check failed, using the reference matrix product"),
+					 errdetail("BLAS: %s", mg_blas_info()),
+					 errhint("Results stay correct but training is slower; check the OpenBLAS installation.")));
+	}
+	if (blas_threads_applied != mimgan_blas_threads)
+	{
+		mg_blas_set_threads(mimgan_blas_threads);
+		blas_threads_applied = mimgan_blas_threads;
+	}
+}
+
+PG_FUNCTION_INFO_V1(mimgan_info);
+
+/*
+ * mimgan_info() -> jsonb: extension version, BLAS description, threads and
+ * the result of the BLAS self-check.
+ */
+Datum
+mimgan_info(PG_FUNCTION_ARGS)
+{
+	StringInfoData buf;
+
+	MgEnsureBlas();
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"version\": ");
+	escape_json(&buf, MIMGAN_VERSION);
+	appendStringInfoString(&buf, ", \"blas\": ");
+	escape_json(&buf, mg_blas_info());
+	appendStringInfo(&buf, ", \"blas_threads\": %d", mimgan_blas_threads);
+	appendStringInfo(&buf, ", \"blas_selfcheck\": \"%s\"",
+					 blas_selfcheck_state == 0 ? "ok" : "failed");
+	appendStringInfo(&buf, ", \"blob_format\": %d", MG_BLOB_FORMAT_VERSION);
+	appendStringInfo(&buf, ", \"score_batch\": %d", mimgan_score_batch);
+	appendStringInfo(&buf, ", \"max_train_memory_kb\": %d}",
+					 mimgan_max_train_memory);
+
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}

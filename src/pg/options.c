@@ -1,0 +1,634 @@
+/*-------------------------------------------------------------------------
+ *
+ * options.c
+ *	  The "options" jsonb of mimgan_train and of the scoring functions:
+ *	  parsing into mg_config / mg_score_opts, and the effective
+ *	  configuration back as jsonb.
+ *
+ * Every key is looked up in a table giving its JSON type and, for
+ * enumerations, its words.  Unknown keys are an error whose hint lists the
+ * valid keys; a wrong JSON type is an error naming the key and the value;
+ * ranges are checked by mg_config_validate (training) or here (scoring),
+ * again naming the key and the value.  The "preset" key is applied first,
+ * whatever its position, and the other keys then override it.
+ *
+ * A training run without "seed" gets one from pg_strong_random(), stored
+ * in the effective options, so that every model can be reproduced.
+ *
+ * src/pg/options.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "common/shortest_dec.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#include "mimgan_pg.h"
+
+typedef enum MgOptKind
+{
+	MG_OPT_INT,					/* integral number */
+	MG_OPT_UINT64,				/* seed */
+	MG_OPT_FLOAT,				/* number */
+	MG_OPT_BOOL,				/* true/false (or 0/1) */
+	MG_OPT_ENUM,				/* one of words[] */
+	MG_OPT_THRESHOLD			/* 'auto' or a number */
+} MgOptKind;
+
+typedef struct MgOptDef
+{
+	const char *name;
+	MgOptKind	kind;
+	const char *words;			/* MG_OPT_ENUM: "a|b|c" in enum order */
+	const char *range;			/* for the hint */
+} MgOptDef;
+
+/*
+ * Training options, in documentation order.  The words of an enumeration
+ * are listed in the order of its mg_* enum values.
+ */
+static const MgOptDef train_opts[] = {
+	{"preset", MG_OPT_ENUM, "paper|paper_l30|paper_l60", "'paper', 'paper_l30' or 'paper_l60'"},
+	{"epochs", MG_OPT_INT, NULL, "an integer from 1 to 100000"},
+	{"batch_size", MG_OPT_INT, NULL, "an integer from 1 to 65536"},
+	{"hidden_g", MG_OPT_INT, NULL, "an integer from 1 to 4096"},
+	{"hidden_d", MG_OPT_INT, NULL, "an integer from 1 to 4096"},
+	{"latent_dim", MG_OPT_INT, NULL, "an integer from 1 to 1024"},
+	{"step", MG_OPT_INT, NULL, "an integer from 1 to 1000000"},
+	{"lr_d", MG_OPT_FLOAT, NULL, "a number in (0, 10]"},
+	{"lr_g", MG_OPT_FLOAT, NULL, "a number in (0, 10]"},
+	{"weight_decay", MG_OPT_FLOAT, NULL, "a number in [0, 1] with lr * weight_decay < 1"},
+	{"d_rounds", MG_OPT_INT, NULL, "an integer from 1 to 100"},
+	{"g_rounds", MG_OPT_INT, NULL, "an integer from 1 to 100"},
+	{"loss", MG_OPT_ENUM, "mim|mim_ns|bce", "'mim', 'mim_ns' or 'bce'"},
+	{"seed", MG_OPT_UINT64, NULL, "an integer from 0 to 18446744073709551615"},
+	{"lambda", MG_OPT_FLOAT, NULL, "a number in [0, 1]"},
+	{"invert_iters", MG_OPT_INT, NULL, "an integer from 0 to 100000"},
+	{"invert_lr", MG_OPT_FLOAT, NULL, "a number in (0, 10]"},
+	{"threshold", MG_OPT_THRESHOLD, NULL, "'auto' or a finite number"},
+	{"normalize", MG_OPT_ENUM, "minmax|zscore|none", "'minmax', 'zscore' or 'none'"},
+	{"max_train_windows", MG_OPT_INT, NULL, "an integer >= 0 (0: all windows)"},
+	{"verbose", MG_OPT_BOOL, NULL, "true or false"},
+	{"layers_g", MG_OPT_INT, NULL, "an integer from 1 to 8"},
+	{"layers_d", MG_OPT_INT, NULL, "an integer from 1 to 8"},
+	{"init", MG_OPT_ENUM, "ref|glorot", "'ref' or 'glorot'"},
+	{"clip_norm", MG_OPT_FLOAT, NULL, "a finite number (<= 0: off)"},
+	{"wd_mode", MG_OPT_ENUM, "none|adamw|tf", "'adamw', 'tf' or 'none'"},
+	{"reference_batching", MG_OPT_BOOL, NULL, "true or false"},
+	{"pca_components", MG_OPT_INT, NULL, "an integer from 0 to 1600, at most the number of columns"},
+	{"score_step", MG_OPT_INT, NULL, "an integer from 1 to 1000000"},
+	{"invert_tol", MG_OPT_FLOAT, NULL, "a number in [0, 1]"},
+	{"invert_optim", MG_OPT_ENUM, "adam|rmsprop", "'rmsprop' or 'adam'"},
+	{"warm_start", MG_OPT_BOOL, NULL, "true or false"},
+	{"threshold_quantile", MG_OPT_FLOAT, NULL, "a number in (0, 1)"},
+	{"threshold_windows", MG_OPT_INT, NULL, "an integer >= 0 (0: all windows)"},
+	{"on_missing", MG_OPT_ENUM, "error|skip", "'error' or 'skip'"},
+	{NULL, 0, NULL, NULL}
+};
+
+/* Scoring options. */
+static const MgOptDef score_opts[] = {
+	{"threshold", MG_OPT_THRESHOLD, NULL, "'auto' (the model's) or a finite number"},
+	{"step", MG_OPT_INT, NULL, "an integer from 1 to 1000000"},
+	{"invert_iters", MG_OPT_INT, NULL, "an integer from 0 to 100000"},
+	{"invert_lr", MG_OPT_FLOAT, NULL, "a number in (0, 10]"},
+	{"invert_tol", MG_OPT_FLOAT, NULL, "a number in [0, 1]"},
+	{"invert_optim", MG_OPT_ENUM, "adam|rmsprop", "'rmsprop' or 'adam'"},
+	{"warm_start", MG_OPT_BOOL, NULL, "true or false"},
+	{"lambda", MG_OPT_FLOAT, NULL, "a number in [0, 1]"},
+	{"batch", MG_OPT_INT, NULL, "an integer from 1 to 65536"},
+	{"seed", MG_OPT_UINT64, NULL, "an integer from 0 to 18446744073709551615"},
+	{NULL, 0, NULL, NULL}
+};
+
+/* One parsed option value. */
+typedef struct MgOptValue
+{
+	const MgOptDef *def;
+	char	   *text;			/* the JSON value as text, for messages */
+	int64		i;				/* MG_OPT_INT, MG_OPT_BOOL, MG_OPT_ENUM */
+	uint64		u;				/* MG_OPT_UINT64 */
+	double		d;				/* MG_OPT_FLOAT, MG_OPT_THRESHOLD */
+	bool		is_auto;		/* MG_OPT_THRESHOLD */
+} MgOptValue;
+
+/* "a, b, c" of the option names of defs. */
+static char *
+OptionNames(const MgOptDef *defs)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; defs[i].name != NULL; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", defs[i].name);
+	return buf.data;
+}
+
+/* The JSON text of a scalar value. */
+static char *
+JsonbScalarText(JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return pstrdup("null");
+		case jbvBool:
+			return pstrdup(v->val.boolean ? "true" : "false");
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(v->val.numeric)));
+		case jbvString:
+			{
+				StringInfoData buf;
+				char	   *s = pnstrdup(v->val.string.val, v->val.string.len);
+
+				initStringInfo(&buf);
+				escape_json(&buf, s);
+				return buf.data;
+			}
+		default:
+			return pstrdup("(array or object)");
+	}
+}
+
+/* ERROR: option key has the wrong JSON type or form. */
+static void
+BadOptionType(const MgOptDef *def, const char *text)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for option \"%s\": %s", def->name, text),
+			 errhint("The value of \"%s\" must be %s.", def->name, def->range)));
+}
+
+/* Parse one JSON value v according to def into out. */
+static void
+ParseOptionValue(const MgOptDef *def, JsonbValue *v, MgOptValue *out)
+{
+	out->def = def;
+	out->text = JsonbScalarText(v);
+	switch (def->kind)
+	{
+		case MG_OPT_INT:
+			{
+				double		d;
+
+				if (v->type != jbvNumeric)
+					BadOptionType(def, out->text);
+				d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+													   NumericGetDatum(v->val.numeric)));
+				if (!isfinite(d) || d != floor(d) || d < -1e15 || d > 1e15)
+					BadOptionType(def, out->text);
+				out->i = (int64) d;
+				/* values beyond int range cannot be stored in int fields */
+				if (strcmp(def->name, "max_train_windows") != 0 &&
+					strcmp(def->name, "threshold_windows") != 0 &&
+					(out->i < PG_INT32_MIN || out->i > PG_INT32_MAX))
+					BadOptionType(def, out->text);
+				break;
+			}
+		case MG_OPT_UINT64:
+			{
+				char	   *end;
+
+				if (v->type != jbvNumeric || out->text[0] == '-')
+					BadOptionType(def, out->text);
+				errno = 0;
+				out->u = strtoull(out->text, &end, 10);
+				if (errno != 0 || end == out->text || *end != '\0')
+					BadOptionType(def, out->text);
+				break;
+			}
+		case MG_OPT_FLOAT:
+			if (v->type != jbvNumeric)
+				BadOptionType(def, out->text);
+			out->d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+														NumericGetDatum(v->val.numeric)));
+			if (!isfinite(out->d))
+				BadOptionType(def, out->text);
+			break;
+		case MG_OPT_BOOL:
+			if (v->type == jbvBool)
+				out->i = v->val.boolean ? 1 : 0;
+			else if (v->type == jbvNumeric &&
+					 (strcmp(out->text, "0") == 0 || strcmp(out->text, "1") == 0))
+				out->i = out->text[0] - '0';
+			else
+				BadOptionType(def, out->text);
+			break;
+		case MG_OPT_ENUM:
+			{
+				const char *w = def->words;
+				int			idx = 0;
+				char	   *s;
+
+				if (v->type != jbvString)
+					BadOptionType(def, out->text);
+				s = pnstrdup(v->val.string.val, v->val.string.len);
+				for (;;)
+				{
+					const char *bar = strchr(w, '|');
+					size_t		len = bar ? (size_t) (bar - w) : strlen(w);
+
+					if (strlen(s) == len && strncmp(s, w, len) == 0)
+						break;
+					if (bar == NULL)
+						BadOptionType(def, out->text);
+					w = bar + 1;
+					idx++;
+				}
+				out->i = idx;
+				break;
+			}
+		case MG_OPT_THRESHOLD:
+			if (v->type == jbvString && v->val.string.len == 4 &&
+				strncmp(v->val.string.val, "auto", 4) == 0)
+				out->is_auto = true;
+			else if (v->type == jbvNumeric)
+			{
+				out->is_auto = false;
+				out->d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+															NumericGetDatum(v->val.numeric)));
+				if (!isfinite(out->d))
+					BadOptionType(def, out->text);
+			}
+			else
+				BadOptionType(def, out->text);
+			break;
+	}
+}
+
+/*
+ * Parse the top-level keys of opts against defs; returns an array of
+ * values (terminated by def == NULL).  ERROR for a non-object, an unknown
+ * key or a bad value.
+ */
+static MgOptValue *
+ParseOptions(Jsonb *opts, const MgOptDef *defs, const char *what)
+{
+	MgOptValue *vals;
+	int			nvals = 0;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			ndefs;
+
+	for (ndefs = 0; defs[ndefs].name != NULL; ndefs++)
+		;
+	vals = palloc0(sizeof(MgOptValue) * (ndefs + 1));
+	if (opts == NULL)
+		return vals;
+	if (!JB_ROOT_IS_OBJECT(opts) || JB_ROOT_IS_SCALAR(opts))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s options must be a JSON object", what),
+				 errhint("Pass options such as '{\"epochs\": 10}'.")));
+
+	it = JsonbIteratorInit(&opts->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *key;
+		int			i;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = pnstrdup(v.val.string.val, v.val.string.len);
+		for (i = 0; defs[i].name != NULL; i++)
+			if (strcmp(defs[i].name, key) == 0)
+				break;
+		if (defs[i].name == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown %s option \"%s\"", what, key),
+					 errhint("Valid options are: %s.", OptionNames(defs))));
+		tok = JsonbIteratorNext(&it, &v, true);
+		if (tok != WJB_VALUE)
+			elog(ERROR, "unexpected jsonb token %d for option \"%s\"", (int) tok, key);
+		if (nvals >= ndefs)
+			elog(ERROR, "too many options");
+		ParseOptionValue(&defs[i], &v, &vals[nvals++]);
+	}
+	return vals;
+}
+
+/* The value of option name in vals, or NULL. */
+static MgOptValue *
+FindValue(MgOptValue *vals, const char *name)
+{
+	int			i;
+
+	for (i = 0; vals[i].def != NULL; i++)
+		if (strcmp(vals[i].def->name, name) == 0)
+			return &vals[i];
+	return NULL;
+}
+
+/* A random seed (53 bits, so that it survives JSON readers using doubles). */
+static uint64
+RandomSeed(void)
+{
+	uint64		s = 0;
+
+	if (!pg_strong_random(&s, sizeof(s)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random seed"),
+				 errhint("Pass a \"seed\" in the options.")));
+	return s & ((UINT64CONST(1) << 53) - 1);
+}
+
+/*
+ * Training options: jsonb object -> cfg.  cfg is reset to the defaults
+ * first, except cfg->seq_len, which the caller sets from the argument.
+ */
+void
+MgParseTrainOptions(Jsonb *opts, mg_config *cfg, bool *verbose,
+					bool *missing_skip)
+{
+	MgOptValue *vals = ParseOptions(opts, train_opts, "training");
+	MgOptValue *pv;
+	int			seq_len = cfg->seq_len;
+	bool		have_seed = false;
+	const char *field;
+	int			i;
+
+	mg_config_default(cfg);
+	if (seq_len > 0)
+		cfg->seq_len = seq_len;
+	*verbose = false;
+	*missing_skip = false;
+
+	/* the preset first: paper Table 2 rows * and ** (ALGORITHM.md 5, 9) */
+	pv = FindValue(vals, "preset");
+	if (pv != NULL && pv->i != 0)
+	{
+		cfg->batch_size = 256;
+		cfg->lr_d = 1e-4f;
+		cfg->lr_g = 1e-4f;
+	}
+
+	for (i = 0; vals[i].def != NULL; i++)
+	{
+		MgOptValue *o = &vals[i];
+		const char *k = o->def->name;
+
+#define SETI(key, field) else if (strcmp(k, key) == 0) cfg->field = (int) o->i
+#define SETF(key, field) else if (strcmp(k, key) == 0) cfg->field = (float) o->d
+		if (strcmp(k, "preset") == 0)
+			continue;
+		SETI("epochs", epochs);
+		SETI("batch_size", batch_size);
+		SETI("hidden_g", hidden_g);
+		SETI("hidden_d", hidden_d);
+		SETI("latent_dim", latent_dim);
+		SETI("step", step);
+		SETF("lr_d", lr_d);
+		SETF("lr_g", lr_g);
+		SETF("weight_decay", weight_decay);
+		SETI("d_rounds", d_rounds);
+		SETI("g_rounds", g_rounds);
+		SETI("loss", loss);
+		SETI("invert_iters", invert_iters);
+		SETF("invert_lr", invert_lr);
+		SETI("normalize", normalize);
+		SETI("layers_g", layers_g);
+		SETI("layers_d", layers_d);
+		SETI("init", init);
+		SETF("clip_norm", clip_norm);
+		SETI("reference_batching", reference_batching);
+		SETI("pca_components", pca_components);
+		SETI("score_step", score_step);
+		SETF("invert_tol", invert_tol);
+		SETI("invert_optim", invert_optim);
+		SETI("warm_start", warm_start);
+		SETI("wd_mode", wd_mode);
+		else if (strcmp(k, "seed") == 0)
+		{
+			cfg->seed = o->u;
+			have_seed = true;
+		}
+		else if (strcmp(k, "lambda") == 0)
+			cfg->lambda = o->d;
+		else if (strcmp(k, "threshold") == 0)
+		{
+			cfg->threshold_auto = o->is_auto ? 1 : 0;
+			if (!o->is_auto)
+				cfg->threshold = o->d;
+		}
+		else if (strcmp(k, "max_train_windows") == 0)
+			cfg->max_train_windows = o->i;
+		else if (strcmp(k, "threshold_windows") == 0)
+			cfg->threshold_windows = o->i;
+		else if (strcmp(k, "threshold_quantile") == 0)
+			cfg->threshold_quantile = o->d;
+		else if (strcmp(k, "verbose") == 0)
+			*verbose = (o->i != 0);
+		else if (strcmp(k, "on_missing") == 0)
+			*missing_skip = (o->i == 1);
+		else
+			elog(ERROR, "option \"%s\" not handled", k);
+#undef SETI
+#undef SETF
+	}
+
+	if (!have_seed)
+		cfg->seed = RandomSeed();
+
+	if (mg_config_validate(cfg, &field) != MG_OK)
+	{
+		const MgOptDef *def = NULL;
+		MgOptValue *given;
+
+		if (field == NULL)
+			field = "?";
+		if (strcmp(field, "seq_len") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid seq_len: %d", cfg->seq_len),
+					 errhint("seq_len must be an integer from 2 to 10000.")));
+		for (i = 0; train_opts[i].name != NULL; i++)
+			if (strcmp(train_opts[i].name, field) == 0)
+				def = &train_opts[i];
+		given = FindValue(vals, field);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": %s", field,
+						given ? given->text : "(default)"),
+				 def ? errhint("The value of \"%s\" must be %s.", field, def->range) : 0));
+	}
+}
+
+/*
+ * Scoring options: start from the model's values (and mimgan.score_batch),
+ * then apply the keys of opts.
+ */
+void
+MgParseScoreOptions(Jsonb *opts, const mg_model *model, mg_score_opts *o,
+					double *threshold)
+{
+	MgOptValue *vals = ParseOptions(opts, score_opts, "scoring");
+	int			i;
+
+	mg_score_opts_from_model(model, o);
+	o->batch = mimgan_score_batch;
+	*threshold = model->threshold;
+
+	for (i = 0; vals[i].def != NULL; i++)
+	{
+		MgOptValue *v = &vals[i];
+		const char *k = v->def->name;
+		bool		ok = true;
+
+		if (strcmp(k, "threshold") == 0)
+		{
+			if (!v->is_auto)
+				*threshold = v->d;
+		}
+		else if (strcmp(k, "step") == 0)
+		{
+			ok = v->i >= 1 && v->i <= 1000000;
+			o->step = (int) v->i;
+		}
+		else if (strcmp(k, "invert_iters") == 0)
+		{
+			ok = v->i >= 0 && v->i <= 100000;
+			o->invert_iters = (int) v->i;
+		}
+		else if (strcmp(k, "invert_lr") == 0)
+		{
+			ok = v->d > 0 && v->d <= 10;
+			o->invert_lr = (float) v->d;
+		}
+		else if (strcmp(k, "invert_tol") == 0)
+		{
+			ok = v->d >= 0 && v->d <= 1;
+			o->invert_tol = (float) v->d;
+		}
+		else if (strcmp(k, "invert_optim") == 0)
+			o->invert_optim = (int) v->i;
+		else if (strcmp(k, "warm_start") == 0)
+			o->warm_start = (int) v->i;
+		else if (strcmp(k, "lambda") == 0)
+		{
+			ok = v->d >= 0 && v->d <= 1;
+			o->lambda = v->d;
+		}
+		else if (strcmp(k, "batch") == 0)
+		{
+			ok = v->i >= 1 && v->i <= 65536;
+			o->batch = (int) v->i;
+		}
+		else if (strcmp(k, "seed") == 0)
+			o->seed = v->u;
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid value for option \"%s\": %s", k, v->text),
+					 errhint("The value of \"%s\" must be %s.", k, v->def->range)));
+	}
+}
+
+/* Append ", \"key\": " to buf (the first key without the comma). */
+static void
+AppendKey(StringInfo buf, const char *key)
+{
+	if (buf->len > 1)
+		appendStringInfoString(buf, ", ");
+	escape_json(buf, key);
+	appendStringInfoString(buf, ": ");
+}
+
+/* Append a float4 field as a JSON number (shortest round-trip text). */
+static void
+AppendFloat(StringInfo buf, const char *key, float f)
+{
+	char		tmp[FLOAT_SHORTEST_DECIMAL_LEN];
+
+	AppendKey(buf, key);
+	float_to_shortest_decimal_buf(f, tmp);
+	appendStringInfoString(buf, tmp);
+}
+
+/* Append a float8 field as a JSON number (shortest round-trip text). */
+static void
+AppendDouble(StringInfo buf, const char *key, double d)
+{
+	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	AppendKey(buf, key);
+	double_to_shortest_decimal_buf(d, tmp);
+	appendStringInfoString(buf, tmp);
+}
+
+/* The effective training configuration as a jsonb object (all keys). */
+Jsonb *
+MgConfigToJsonb(const mg_config *cfg)
+{
+	StringInfoData buf;
+	static const char *const loss_w[] = {"mim", "mim_ns", "bce"};
+	static const char *const norm_w[] = {"minmax", "zscore", "none"};
+	static const char *const init_w[] = {"ref", "glorot"};
+	static const char *const wd_w[] = {"none", "adamw", "tf"};
+	static const char *const inv_w[] = {"adam", "rmsprop"};
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+#define INT(key, v) do { AppendKey(&buf, key); appendStringInfo(&buf, INT64_FORMAT, (int64) (v)); } while (0)
+#define WORD(key, arr, v) do { AppendKey(&buf, key); \
+		escape_json(&buf, ((v) >= 0 && (v) < (int) lengthof(arr)) ? arr[v] : "?"); } while (0)
+#define BOOL(key, v) do { AppendKey(&buf, key); appendStringInfoString(&buf, (v) ? "true" : "false"); } while (0)
+	INT("seq_len", cfg->seq_len);
+	INT("epochs", cfg->epochs);
+	INT("batch_size", cfg->batch_size);
+	INT("hidden_g", cfg->hidden_g);
+	INT("hidden_d", cfg->hidden_d);
+	INT("latent_dim", cfg->latent_dim);
+	INT("layers_g", cfg->layers_g);
+	INT("layers_d", cfg->layers_d);
+	WORD("init", init_w, cfg->init);
+	INT("step", cfg->step);
+	AppendFloat(&buf, "lr_d", cfg->lr_d);
+	AppendFloat(&buf, "lr_g", cfg->lr_g);
+	AppendFloat(&buf, "weight_decay", cfg->weight_decay);
+	WORD("wd_mode", wd_w, cfg->wd_mode);
+	AppendFloat(&buf, "clip_norm", cfg->clip_norm);
+	INT("d_rounds", cfg->d_rounds);
+	INT("g_rounds", cfg->g_rounds);
+	WORD("loss", loss_w, cfg->loss);
+	BOOL("reference_batching", cfg->reference_batching);
+	AppendKey(&buf, "seed");
+	appendStringInfo(&buf, UINT64_FORMAT, (uint64) cfg->seed);
+	WORD("normalize", norm_w, cfg->normalize);
+	INT("pca_components", cfg->pca_components);
+	INT("max_train_windows", cfg->max_train_windows);
+	AppendDouble(&buf, "lambda", cfg->lambda);
+	INT("score_step", cfg->score_step);
+	INT("invert_iters", cfg->invert_iters);
+	AppendFloat(&buf, "invert_lr", cfg->invert_lr);
+	AppendFloat(&buf, "invert_tol", cfg->invert_tol);
+	WORD("invert_optim", inv_w, cfg->invert_optim);
+	BOOL("warm_start", cfg->warm_start);
+	if (cfg->threshold_auto)
+	{
+		AppendKey(&buf, "threshold");
+		appendStringInfoString(&buf, "\"auto\"");
+	}
+	else
+		AppendDouble(&buf, "threshold", cfg->threshold);
+	AppendDouble(&buf, "threshold_quantile", cfg->threshold_quantile);
+	INT("threshold_windows", cfg->threshold_windows);
+#undef INT
+#undef WORD
+#undef BOOL
+	appendStringInfoChar(&buf, '}');
+
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}

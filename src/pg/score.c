@@ -1,0 +1,320 @@
+/*-------------------------------------------------------------------------
+ *
+ * score.c
+ *	  mimgan_score: bulk, batched scoring of a whole relation, and the
+ *	  scoring step it shares with mimgan_evaluate (evaluate.c).
+ *
+ * The relation to score is named by the row type of the polymorphic
+ * argument (NULL::some_table).  It is read once through SPI with the
+ * caller's privileges, in (series, order) order, and every series is
+ * scored by mg_score_series: windows at the scoring stride plus an
+ * end-aligned last window, each row's score being the mean over the
+ * windows covering it.  The stride never exceeds seq_len (rows between
+ * windows would go unscored).  top_cols comes from the per-column
+ * residuals of the same pass ("top_k" option, read here because the
+ * shared option parser does not know it).
+ *
+ * Missing values.  Scoring always skips rows holding NULL, NaN or
+ * +-Infinity in a model column (the reader's missing_skip): such a row is
+ * returned with NULL score, dis_score, rec_score, is_anomaly and top_cols,
+ * and windows are cut over the remaining rows of its series as if it were
+ * absent.  Rows of a series with fewer than seq_len usable rows are
+ * returned with NULL scores as well; neither case is an error.
+ *
+ * src/pg/score.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "parser/parse_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/tuplestore.h"
+
+#include "mimgan_pg.h"
+
+#define MIMGAN_DEFAULT_TOP_K 3
+#define MIMGAN_MIN_TOP_K 0
+#define MIMGAN_MAX_TOP_K 1000
+
+PG_FUNCTION_INFO_V1(mimgan_score);
+
+/*
+ * Relation whose row type is the type of argument argno (an anyelement
+ * such as NULL::metrics); ERROR when it is not the row type of a table,
+ * view, materialized view or foreign table.
+ */
+Oid
+MgRowArgRelation(FunctionCallInfo fcinfo, int argno, const char *fname)
+{
+	Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid			relid;
+	char		relkind;
+
+	if (!OidIsValid(typid))
+		elog(ERROR, "could not determine the type of argument %d of %s",
+			 argno + 1, fname);
+
+	relid = typeOrDomainTypeRelid(typid);
+	relkind = OidIsValid(relid) ? get_rel_relkind(relid) : '\0';
+	if (relkind != RELKIND_RELATION &&
+		relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_VIEW &&
+		relkind != RELKIND_MATVIEW &&
+		relkind != RELKIND_FOREIGN_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("argument \"rows\" of type %s is not the row type of a table or view",
+						format_type_be(typid)),
+				 errhint("Pass a NULL of the table's row type, e.g. %s('model', NULL::your_table).",
+						 fname)));
+	return relid;
+}
+
+/*
+ * Read "top_k" from the scoring options and return the options without it
+ * (MgParseScoreOptions knows only the core's options).
+ */
+static Jsonb *
+ExtractTopK(Jsonb *opts, int *top_k)
+{
+	JsonbValue	v;
+	double		d;
+
+	*top_k = MIMGAN_DEFAULT_TOP_K;
+	if (opts == NULL || !JB_ROOT_IS_OBJECT(opts) ||
+		getKeyJsonValueFromContainer(&opts->root, "top_k", 5, &v) == NULL)
+		return opts;
+
+	if (v.type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"top_k\" must be a number"),
+				 errhint("Give \"top_k\" as an integer between %d and %d, e.g. {\"top_k\": 3}.",
+						 MIMGAN_MIN_TOP_K, MIMGAN_MAX_TOP_K)));
+	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+										   NumericGetDatum(v.val.numeric)));
+	if (!(d >= MIMGAN_MIN_TOP_K && d <= MIMGAN_MAX_TOP_K) || d != floor(d))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"top_k\" is out of range: %g", d),
+				 errhint("Give \"top_k\" as an integer between %d and %d; 0 leaves top_cols NULL.",
+						 MIMGAN_MIN_TOP_K, MIMGAN_MAX_TOP_K)));
+	*top_k = (int) d;
+
+	return DatumGetJsonbP(DirectFunctionCall2(jsonb_delete,
+											  JsonbPGetDatum(opts),
+											  CStringGetTextDatum("top_k")));
+}
+
+/*
+ * Load the model, check that its columns exist in relid, read relid and
+ * score every row; see mimgan_pg.h.
+ */
+MgScored *
+MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
+				bool keep_rows, const char *label_col, int top_k)
+{
+	MgScored   *res = palloc0(sizeof(MgScored));
+	MgModelEntry *entry;
+	MgReadSpec	spec;
+	mg_data		data;
+	mg_callbacks cb;
+	int64		nvalid;
+	mg_status	st;
+
+	entry = MgLoadModel(model_spec);
+	res->entry = entry;
+	res->top_k = top_k;
+
+	/* the model's columns must exist in the relation being scored */
+	MgCheckColumns(relid, entry->ncols, entry->cols);
+	memset(&spec, 0, sizeof(spec));
+	spec.relid = relid;
+	spec.ncols = entry->ncols;
+	spec.cols = entry->cols;
+	spec.order_by = MgResolveOrderBy(relid, entry->order_by);
+	if (entry->series_by != NULL)
+		MgCheckSeriesBy(relid, entry->series_by);
+	spec.series_by = entry->series_by;
+	spec.keep_rows = keep_rows;
+	spec.label_col = label_col;
+	spec.missing_skip = true;
+
+	MgParseScoreOptions(options, entry->model, &res->opts, &res->threshold);
+
+	/*
+	 * A stride longer than the window would leave rows between windows
+	 * without a score: refuse it when asked for, and cap the model's
+	 * default (scoring "step" 10) for models with a shorter seq_len.
+	 */
+	if (res->opts.step > entry->seq_len)
+	{
+		JsonbValue	v;
+
+		if (options != NULL && JB_ROOT_IS_OBJECT(options) &&
+			getKeyJsonValueFromContainer(&options->root, "step", 4, &v) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"step\" (%d) is larger than the seq_len %d of model \"%s\"",
+							res->opts.step, entry->seq_len, model_spec),
+					 errhint("Use a step between 1 and %d so that every row is covered by a window.",
+							 entry->seq_len)));
+		res->opts.step = entry->seq_len;
+	}
+
+	res->src = MgReadSource(&spec);
+	nvalid = res->src->nvalid;
+	res->score = palloc_extended(sizeof(double) * Max(nvalid, 1),
+								 MCXT_ALLOC_HUGE);
+	res->dis = palloc_extended(sizeof(double) * Max(nvalid, 1),
+							   MCXT_ALLOC_HUGE);
+	res->rec = palloc_extended(sizeof(double) * Max(nvalid, 1),
+							   MCXT_ALLOC_HUGE);
+	if (top_k > 0 && nvalid > 0)
+		res->resid = palloc_extended(sizeof(float) * nvalid * entry->ncols,
+									 MCXT_ALLOC_HUGE);
+
+	if (nvalid == 0)
+		return res;
+
+	MgEnsureBlas();
+	MgSourceAsData(res->src, &data);
+	memset(&cb, 0, sizeof(cb));
+	cb.cancel = MgCancelPending;
+	st = mg_score_series(entry->model, &MgPgAlloc, &data, &res->opts, &cb,
+						 res->score, res->dis, res->rec, res->resid);
+	if (st != MG_OK)
+		MgThrow(st, psprintf("cannot score relation \"%s\" with model \"%s\"",
+							 get_rel_name(relid), model_spec));
+	return res;
+}
+
+/*
+ * Valid-row index of source row i when it has a score, else -1.
+ */
+int64
+MgScoredIndex(const MgScored *res, int64 i)
+{
+	int64		vi = res->src->valid_index[i];
+
+	if (vi < 0 || isnan(res->score[vi]))
+		return -1;
+	return vi;
+}
+
+/*
+ * The top_k model columns with the largest residual at valid row vi.
+ */
+static Datum
+TopCols(const MgScored *res, int64 vi, int *idx)
+{
+	int			m = res->entry->ncols;
+	int			n;
+	int			j;
+	Datum	   *names;
+
+	n = mg_top_indices(res->resid + (size_t) vi * m, m, res->top_k, idx);
+	names = palloc(sizeof(Datum) * Max(n, 1));
+	for (j = 0; j < n; j++)
+		names[j] = CStringGetTextDatum(res->entry->cols[idx[j]]);
+	return PointerGetDatum(construct_array(names, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+/*
+ * mimgan_score(model text, rows anyelement, options jsonb DEFAULT '{}')
+ * RETURNS TABLE(r anyelement, score float8, dis_score float8,
+ *				 rec_score float8, is_anomaly boolean, top_cols text[])
+ */
+Datum
+mimgan_score(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *model_spec;
+	Jsonb	   *options;
+	Oid			relid;
+	int			top_k;
+	MgScored   *res;
+	MemoryContext tmpctx;
+	MemoryContext oldctx;
+	int		   *idx;
+	int64		i;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model name must not be NULL"),
+				 errhint("Pass the model as 'name' or 'name@version'.")));
+	model_spec = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	relid = MgRowArgRelation(fcinfo, 1, "mimgan_score");
+	options = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
+	options = ExtractTopK(options, &top_k);
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	res = MgScoreRelation(model_spec, relid, options, true, NULL, top_k);
+	idx = palloc(sizeof(int) * Max(top_k, 1));
+
+	tmpctx = AllocSetContextCreate(CurrentMemoryContext,
+								   "mimgan_score rows",
+								   ALLOCSET_DEFAULT_SIZES);
+	for (i = 0; i < res->src->nrows; i++)
+	{
+		Datum		values[6];
+		bool		nulls[6];
+		int64		vi = MgScoredIndex(res, i);
+
+		CHECK_FOR_INTERRUPTS();
+		oldctx = MemoryContextSwitchTo(tmpctx);
+		values[0] = res->src->rows[i];
+		nulls[0] = (values[0] == (Datum) 0);
+		if (vi < 0)
+		{
+			memset(values + 1, 0, sizeof(Datum) * 5);
+			memset(nulls + 1, true, sizeof(bool) * 5);
+		}
+		else
+		{
+			double		s = res->score[vi];
+
+			values[1] = Float8GetDatum(s);
+			values[2] = Float8GetDatum(res->dis[vi]);
+			values[3] = Float8GetDatum(res->rec[vi]);
+			values[4] = BoolGetDatum(s > res->threshold);
+			memset(nulls + 1, false, sizeof(bool) * 4);
+			if (res->resid != NULL)
+			{
+				values[5] = TopCols(res, vi, idx);
+				nulls[5] = false;
+			}
+			else
+			{
+				values[5] = (Datum) 0;
+				nulls[5] = true;
+			}
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc,
+							 values, nulls);
+		MemoryContextSwitchTo(oldctx);
+		MemoryContextReset(tmpctx);
+		/* the tuplestore holds a copy now (and may spill it to disk) */
+		if (res->src->rows[i] != (Datum) 0)
+			pfree(DatumGetPointer(res->src->rows[i]));
+		res->src->rows[i] = (Datum) 0;
+	}
+	MemoryContextDelete(tmpctx);
+
+	return (Datum) 0;
+}

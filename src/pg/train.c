@@ -1,0 +1,408 @@
+/*-------------------------------------------------------------------------
+ *
+ * train.c
+ *	  mimgan_train(source, cols, seq_len, order_by, series_by, model_name,
+ *	  options): validate, read the source, run mg_fit, save the model and
+ *	  its per-epoch training log as a new version.
+ *
+ * Everything is checked before any row is read: the arguments, the
+ * columns against the catalog, the options.  The source is then read
+ * with the caller's privileges (reader.c), training runs inside a
+ * dedicated memory context deleted at the end, and the model and its log
+ * are inserted in the same transaction, so a failed or cancelled training
+ * leaves nothing behind.  Cancel and statement_timeout reach the core
+ * through MgCancelPending, checked at least once per mini-batch.
+ *
+ * src/pg/train.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "common/md5.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "mimgan_pg.h"
+
+/* Per-epoch log collected by the progress callback. */
+typedef struct MgTrainLog
+{
+	bool		verbose;
+	const char *name;
+	int			n;
+	int			cap;
+	mg_epoch_info *info;
+	double	   *seconds;
+	TimestampTz last;
+} MgTrainLog;
+
+/* Core progress callback: keep the epoch's figures, NOTICE when verbose. */
+static int
+TrainProgress(void *arg, const mg_epoch_info *info)
+{
+	MgTrainLog *log = (MgTrainLog *) arg;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (log->n >= log->cap)
+	{
+		log->cap = Max(16, log->cap * 2);
+		log->info = repalloc(log->info, sizeof(mg_epoch_info) * log->cap);
+		log->seconds = repalloc(log->seconds, sizeof(double) * log->cap);
+	}
+	log->info[log->n] = *info;
+	log->seconds[log->n] = (double) (now - log->last) / USECS_PER_SEC;
+	log->last = now;
+	log->n++;
+
+	if (log->verbose)
+		ereport(NOTICE,
+				(errmsg("model \"%s\" epoch %d/%d: loss_d %.4f, loss_g %.4f, D(x) %.3f, D(G(z)) %.3f",
+						log->name, info->epoch, info->epochs, info->loss_d,
+						info->loss_g, info->d_real, info->d_fake)));
+	return 0;
+}
+
+/* Append ", \"key\": value" with a finite double or null. */
+static void
+AppendNum(StringInfo buf, const char *key, double d)
+{
+	appendStringInfo(buf, ", \"%s\": ", key);
+	if (isfinite(d))
+		appendStringInfoString(buf, float8out_internal(d));
+	else
+		appendStringInfoString(buf, "null");
+}
+
+/* Insert the per-epoch rows of the log for name@version. */
+static void
+SaveTrainingLog(const char *name, int32 version, const MgTrainLog *log)
+{
+	Oid			argtypes[10] = {TEXTOID, INT4OID, INT4OID, FLOAT8OID, FLOAT8OID,
+	FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID};
+	Datum		args[10];
+	SPIPlanPtr	plan;
+	int			i;
+
+	if (log->n == 0)
+		return;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	plan = SPI_prepare("INSERT INTO mimgan.training_log (name, version, epoch, loss_d, "
+					   "loss_g, d_real, d_fake, grad_norm_d, grad_norm_g, seconds) "
+					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+					   10, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "cannot prepare the training log insert");
+	args[0] = CStringGetTextDatum(name);
+	args[1] = Int32GetDatum(version);
+	for (i = 0; i < log->n; i++)
+	{
+		const mg_epoch_info *e = &log->info[i];
+
+		args[2] = Int32GetDatum(e->epoch);
+		args[3] = Float8GetDatum(e->loss_d);
+		args[4] = Float8GetDatum(e->loss_g);
+		args[5] = Float8GetDatum(e->d_real);
+		args[6] = Float8GetDatum(e->d_fake);
+		args[7] = Float8GetDatum(e->grad_norm_d);
+		args[8] = Float8GetDatum(e->grad_norm_g);
+		args[9] = Float8GetDatum(log->seconds[i]);
+		if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "cannot insert into mimgan.training_log");
+	}
+	SPI_finish();
+}
+
+/* The text[] argument as C strings; ERROR if empty, NULL or duplicate. */
+static char **
+ColumnList(ArrayType *arr, int *ncols)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i,
+				j;
+	char	  **cols;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("cols must be a one-dimensional array")));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cols must name at least one column"),
+				 errhint("Pass the numeric columns to model, e.g. ARRAY['cpu', 'mem'].")));
+	cols = palloc(sizeof(char *) * n);
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("cols must not contain NULL (element %d)", i + 1)));
+		cols[i] = TextDatumGetCString(elems[i]);
+		for (j = 0; j < i; j++)
+			if (strcmp(cols[i], cols[j]) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("column \"%s\" is listed more than once in cols", cols[i])));
+	}
+	*ncols = n;
+	return cols;
+}
+
+PG_FUNCTION_INFO_V1(mimgan_train);
+
+/*
+ * mimgan_train(source regclass, cols text[], seq_len int, order_by text,
+ * series_by text, model_name text, options jsonb) -> text: the model name.
+ */
+Datum
+mimgan_train(PG_FUNCTION_ARGS)
+{
+	MemoryContext callerctx = CurrentMemoryContext;
+	MemoryContext trainctx;
+	Oid			relid;
+	char		relkind;
+	char	   *relname;
+	char	   *source;
+	char	  **cols;
+	int			ncols;
+	int32		seq_len;
+	char	   *order_by;
+	char	   *series_by = NULL;
+	char	   *name;
+	Jsonb	   *opts = NULL;
+	mg_config	cfg;
+	bool		verbose;
+	bool		missing_skip;
+	MgReadSpec rspec;
+	MgSourceData *src;
+	mg_data		data;
+	mg_callbacks cb;
+	MgTrainLog	log;
+	mg_model   *model;
+	mg_status	st;
+	int64		longest = 0;
+	int			usable_series = 0;
+	int			i;
+	TimestampTz t0;
+	double		train_seconds;
+	uint8_t    *buf;
+	size_t		len;
+	bytea	   *blob;
+	char		md5[33];
+	const char *errstr = NULL;
+	StringInfoData tr;
+	Jsonb	   *options;
+	Jsonb	   *extra;
+	char	   *extra_text;
+	int32		version;
+	char	   *what;
+
+	/* arguments */
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source must not be NULL"),
+				 errhint("Pass the table, view or materialized view to train on, e.g. 'metrics'::regclass.")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("cols must not be NULL"),
+				 errhint("Pass the numeric columns to model, e.g. ARRAY['cpu', 'mem'].")));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("seq_len must not be NULL"),
+				 errhint("Pass the window length, an integer of at least 2.")));
+
+	relid = PG_GETARG_OID(0);
+	relkind = get_rel_relkind(relid);
+	relname = get_rel_name(relid);
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_VIEW &&
+		relkind != RELKIND_MATVIEW && relkind != RELKIND_FOREIGN_TABLE &&
+		relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table, view or materialized view", relname)));
+	source = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+										relname);
+
+	cols = ColumnList(PG_GETARG_ARRAYTYPE_P(1), &ncols);
+	seq_len = PG_GETARG_INT32(2);
+	if (seq_len < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid seq_len: %d", seq_len),
+				 errhint("seq_len is the window length and must be at least 2.")));
+
+	MgCheckColumns(relid, ncols, cols);
+	order_by = MgResolveOrderBy(relid, PG_ARGISNULL(3) ? NULL :
+								text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	if (!PG_ARGISNULL(4))
+	{
+		series_by = text_to_cstring(PG_GETARG_TEXT_PP(4));
+		MgCheckSeriesBy(relid, series_by);
+	}
+	if (PG_ARGISNULL(5))
+		name = psprintf("%s_mimgan", relname);
+	else
+		name = text_to_cstring(PG_GETARG_TEXT_PP(5));
+	MgCheckModelName(name);
+	if (!PG_ARGISNULL(6))
+		opts = PG_GETARG_JSONB_P(6);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.seq_len = seq_len;
+	MgParseTrainOptions(opts, &cfg, &verbose, &missing_skip);
+	cfg.seq_len = seq_len;
+	if (cfg.pca_components > ncols)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"pca_components\": %d",
+						cfg.pca_components),
+				 errhint("pca_components must not exceed the number of columns (%d).",
+						 ncols)));
+
+	/* read */
+	trainctx = AllocSetContextCreate(callerctx, "mimgan train",
+									 ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(trainctx);
+
+	memset(&rspec, 0, sizeof(rspec));
+	rspec.relid = relid;
+	rspec.ncols = ncols;
+	rspec.cols = cols;
+	rspec.order_by = order_by;
+	rspec.series_by = series_by;
+	rspec.missing_skip = missing_skip;
+	src = MgReadSource(&rspec);
+
+	if (src->nrows == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("relation \"%s\" is empty", relname),
+				 errhint("Train on a relation with at least seq_len rows per series.")));
+	if (src->nvalid == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("relation \"%s\" has no usable rows", relname),
+				 errdetail("All " INT64_FORMAT " rows have a NULL, NaN or infinite value in the model columns or the order column.",
+						   src->nrows)));
+	for (i = 0; i < src->nseries; i++)
+	{
+		int64		n = src->series_start[i + 1] - src->series_start[i];
+
+		longest = Max(longest, n);
+		if (n >= seq_len)
+			usable_series++;
+	}
+	if (usable_series == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("not enough rows in relation \"%s\" for seq_len %d", relname, seq_len),
+				 errdetail("The longest series has " INT64_FORMAT " usable rows (" INT64_FORMAT " usable of " INT64_FORMAT " rows in %d series).",
+						   longest, src->nvalid, src->nrows, src->nseries),
+				 errhint("Use a smaller seq_len, or train on more data.")));
+
+	/* train */
+	memset(&log, 0, sizeof(log));
+	log.verbose = verbose;
+	log.name = name;
+	log.cap = 16;
+	log.info = palloc(sizeof(mg_epoch_info) * log.cap);
+	log.seconds = palloc(sizeof(double) * log.cap);
+	memset(&cb, 0, sizeof(cb));
+	cb.cancel = MgCancelPending;
+	cb.progress = TrainProgress;
+	cb.arg = &log;
+
+	what = psprintf("cannot train model \"%s\"", name);
+	MgSourceAsData(src, &data);
+	MgEnsureBlas();
+	t0 = GetCurrentTimestamp();
+	log.last = t0;
+	st = mg_fit(&MgPgAlloc, &cfg, &data, &cb, &model);
+	if (st != MG_OK)
+		MgThrow(st, what);
+	train_seconds = (double) (GetCurrentTimestamp() - t0) / USECS_PER_SEC;
+
+	/* the blob, self-contained through its metadata */
+	model->meta = MgModelMetaJson(source, ncols, cols, order_by, series_by, seq_len);
+	model->meta_len = (uint32_t) strlen(model->meta);
+	st = mg_model_serialize(model, &MgPgAlloc, &buf, &len);
+	if (st != MG_OK)
+		MgThrow(st, what);
+	blob = palloc_extended(len + VARHDRSZ, MCXT_ALLOC_HUGE);
+	SET_VARSIZE(blob, len + VARHDRSZ);
+	memcpy(VARDATA(blob), buf, len);
+
+	/* fingerprint of the training data (valid rows, in order) */
+	if (!pg_md5_hash(src->X, sizeof(double) * src->nvalid * ncols, md5, &errstr))
+		elog(ERROR, "could not compute the data fingerprint: %s",
+			 errstr ? errstr : "?");
+
+	initStringInfo(&tr);
+	appendStringInfo(&tr, "{\"epochs\": %d, \"rows\": " INT64_FORMAT
+					 ", \"rows_used\": " INT64_FORMAT ", \"rows_skipped\": " INT64_FORMAT
+					 ", \"windows\": " INT64_FORMAT ", \"series\": %d",
+					 model->stats.epochs_run, src->nrows, src->nvalid,
+					 src->nrows - src->nvalid, (int64) model->stats.n_windows,
+					 src->nseries);
+	AppendNum(&tr, "loss_d", model->stats.loss_d);
+	AppendNum(&tr, "loss_g", model->stats.loss_g);
+	AppendNum(&tr, "d_real", model->stats.d_real);
+	AppendNum(&tr, "d_fake", model->stats.d_fake);
+	AppendNum(&tr, "train_score_mean", model->stats.train_score_mean);
+	AppendNum(&tr, "train_score_sd", model->stats.train_score_sd);
+	AppendNum(&tr, "train_seconds", train_seconds);
+	appendStringInfo(&tr, ", \"data_md5\": \"%s\"}", md5);
+
+	/* effective options: the configuration plus the glue's own keys */
+	options = MgConfigToJsonb(&cfg);
+	extra_text = psprintf("{\"on_missing\": \"%s\", \"verbose\": %s}",
+						  missing_skip ? "skip" : "error",
+						  verbose ? "true" : "false");
+	extra = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(extra_text)));
+	options = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat,
+												 JsonbPGetDatum(options),
+												 JsonbPGetDatum(extra)));
+
+	version = MgSaveModel(name, source, ncols, cols, order_by, series_by, options,
+						  DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(tr.data))),
+						  model, blob);
+	SaveTrainingLog(name, version, &log);
+
+	if (verbose)
+		ereport(NOTICE,
+				(errmsg("model \"%s\" version %d saved: %d epochs on " INT64_FORMAT " windows in %.1f s, threshold %.4f",
+						name, version, model->stats.epochs_run,
+						(int64) model->stats.n_windows, train_seconds, model->threshold)));
+
+	MemoryContextSwitchTo(callerctx);
+	{
+		text	   *result = cstring_to_text(name);
+
+		MemoryContextDelete(trainctx);
+		PG_RETURN_TEXT_P(result);
+	}
+}
