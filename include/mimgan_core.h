@@ -327,9 +327,6 @@ mg_status	mg_prep_fit(const mg_alloc *a, const double *X, int64_t n, int m,
 /* out: n x k floats.  Non-finite input gives MG_ERR_NONFINITE. */
 mg_status	mg_prep_apply(const mg_prep *p, const double *X, int64_t n,
 						  float *out);
-/* Normalised (pre-PCA) rows: n x m floats. */
-mg_status	mg_prep_normalize(const mg_prep *p, const double *X, int64_t n,
-							  float *out);
 /* Signed part of each min-max value that clipping removed: n x m floats
  * (all 0 for zscore / none).  Scoring adds |excess| to the residual. */
 mg_status	mg_prep_excess(const mg_prep *p, const double *X, int64_t n,

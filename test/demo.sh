@@ -56,10 +56,6 @@ fi
 if [ ${#missing[@]} -gt 0 ]; then
 	if [ $IS_ROOT -eq 1 ]; then
 		echo "installing: ${missing[*]}"
-		mkdir -p /etc/postgresql-common
-		# no default cluster on port 5432: the demo starts its own
-		grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf ||
-			echo 'create_main_cluster = false' >>/etc/postgresql-common/createcluster.conf
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 				"${missing[@]}" </dev/null || die "apt-get install failed"

@@ -350,5 +350,11 @@ hr "summary"
 for i in "${!RESULT_NAMES[@]}"; do
 	printf '  %-9s %s\n' "${RESULT_NAMES[$i]}" "${RESULT_STATES[$i]}"
 done
+# On success the cluster's data directory goes (logs stay); on failure it
+# is kept for inspection until the next run.
+if [ $FAILED -eq 0 ]; then
+	stop_cluster
+	rm -rf "$DATADIR"
+fi
 echo "$PASSED passed, $FAILED failed"
 [ $FAILED -eq 0 ] && [ $PASSED -gt 0 ]

@@ -359,29 +359,6 @@ mg_prep_apply(const mg_prep *p, const double *X, int64_t n, float *out)
 	return MG_OK;
 }
 
-/* Normalised rows without PCA into out [n][m]. */
-mg_status
-mg_prep_normalize(const mg_prep *p, const double *X, int64_t n, float *out)
-{
-	int			m,
-				j;
-	int64_t		i;
-
-	if (p == NULL || n < 0)
-		return MG_ERR_ARG;
-	m = p->m;
-	for (i = 0; i < n; i++)
-	{
-		const double *x = X + i * m;
-
-		if (!row_finite(x, m))
-			return MG_ERR_NONFINITE;
-		for (j = 0; j < m; j++)
-			out[i * m + j] = (float) norm_value(p, j, x[j]);
-	}
-	return MG_OK;
-}
-
 /*
  * Part of each normalised value beyond [-1, 1] that min-max clipping
  * removed (signed; 0 inside the range, and always 0 for zscore and none).

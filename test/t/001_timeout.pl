@@ -42,10 +42,17 @@ SELECT 'small:' || mimgan_train('metrics', ARRAY['a','b'], 5, 't', NULL, 'small_
 SELECT 'pid:' || pg_backend_pid();
 };
 
+# If the timeout were ignored, training would run for hours: give up on
+# the client after 180 s (and fail) instead of hanging the suite.
+my $timed_out = 0;
 my $t0 = time();
-my ($ret, $stdout, $stderr) = $node->psql('postgres', $script, on_error_stop => 0);
+my ($ret, $stdout, $stderr) = $node->psql('postgres', $script,
+	on_error_stop => 0, timeout => 180, timed_out => \$timed_out);
 my $elapsed = time() - $t0;
-note("psql returned $ret after ${elapsed}s\nstdout:\n$stdout\nstderr:\n$stderr");
+$stdout //= '';
+$stderr //= '';
+note("psql returned " . ($ret // 'undef') . " after ${elapsed}s\nstdout:\n$stdout\nstderr:\n$stderr");
+ok(!$timed_out, 'the psql session finished (training did not ignore the timeout)');
 
 like($stderr, qr/ERROR:\s+57014: canceling statement due to statement timeout/,
 	'training is cancelled by statement_timeout with SQLSTATE 57014');
@@ -71,5 +78,6 @@ my $log = slurp_file($node->logfile);
 unlike($log, qr/terminated by signal|server process .* was terminated|PANIC/,
 	'no backend crashed');
 
-$node->stop;
+# fast shutdown waits for backends; a training deaf to interrupts would hang it
+$node->stop($timed_out ? 'immediate' : 'fast');
 done_testing();

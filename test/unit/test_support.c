@@ -512,11 +512,23 @@ suite_prep(void)
 	/* fit on train only: the training mean projects to 0 whatever is applied */
 	mg_prep_apply(p, mu, 1, out);
 	CHECK(fabsf(out[0]) < 1e-6f && fabsf(out[1]) < 1e-6f, "training mean -> 0");
-	/* normalize gives the pre-PCA rows */
-	CHECK(mg_prep_normalize(p, P, 1, out) == MG_OK, "normalize");
-	for (j = 0; j < 3; j++)
-		CHECK(out[j] == (float) P[j], "normalize is pre-PCA");
 	mg_prep_free(&mg_alloc_std, p);
+
+	/* clipping excess: min-max columns fitted on [0, 2] and [5, 5] */
+	{
+		double		tr[4] = {0, 5, 2, 5};
+		double		te[6] = {1, 5, 6, 9, -2, 5};
+		float		ex[6];
+
+		CHECK(mg_prep_fit(&mg_alloc_std, tr, 2, 2, MG_NORM_MINMAX, 0, &p) == MG_OK, "fit excess");
+		CHECK(mg_prep_excess(p, te, 3, ex) == MG_OK, "excess");
+		/* 1 -> 0 inside; 6 -> 5 so 4 beyond +1; -2 -> -3 so -2 beyond -1; constant column 0 */
+		CHECK(ex[0] == 0.0f && ex[2] == 4.0f && ex[4] == -2.0f, "excess %g %g %g", ex[0], ex[2], ex[4]);
+		CHECK(ex[1] == 0.0f && ex[3] == 0.0f && ex[5] == 0.0f, "constant column excess");
+		te[0] = NAN;
+		CHECK(mg_prep_excess(p, te, 3, ex) == MG_ERR_NONFINITE, "excess NaN");
+		mg_prep_free(&mg_alloc_std, p);
+	}
 
 	/* PCA after min-max: orthonormal, sign rule, full rank */
 	CHECK(mg_prep_fit(&mg_alloc_std, P, 8, 3, MG_NORM_MINMAX, 3, &p) == MG_OK, "fit minmax pca");
@@ -561,7 +573,6 @@ suite_prep(void)
 	CHECK(mg_prep_fit(&mg_alloc_std, X, 4, 2, MG_NORM_MINMAX, 1, &p) == MG_OK, "fit for errors");
 	T[3] = INFINITY;
 	CHECK(mg_prep_apply(p, T, 3, out) == MG_ERR_NONFINITE, "Inf in applied data");
-	CHECK(mg_prep_normalize(p, T, 3, out) == MG_ERR_NONFINITE, "Inf in normalized data");
 	mg_prep_free(&mg_alloc_std, p);
 	mg_prep_free(&mg_alloc_std, NULL);
 }
