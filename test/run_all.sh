@@ -102,16 +102,19 @@ trap 'echo "run_all: interrupted" >&2; exit 130' INT TERM
 # 1. unit tests and valgrind
 # ---------------------------------------------------------------------------
 
-# make unit must exit 0 and its summary must say "0 failed".
+# make unit / make unit-valgrind must exit 0 and the summary must say
+# "0 failed".
 run_unit()
 {
 	local out st
 	out=$(mktemp)
 	SCRATCH+=("$out")
-	limited make unit 2>&1 | tee "$out"
+	limited make "$1" 2>&1 | tee "$out"
 	st=$?
-	if [ $st -eq 0 ] && ! grep -Eq '[0-9]+ passed, 0 failed' "$out"; then
-		echo "run_all: make unit did not end with \"N passed, 0 failed\"" >&2
+	# the total is the last "N passed, M failed" line (suites print their own)
+	if [ $st -eq 0 ] && ! grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1 |
+		grep -Eq '^[0-9]+ passed, 0 failed$'; then
+		echo "run_all: make $1 did not end with \"N passed, 0 failed\"" >&2
 		st=1
 	fi
 	return $st
@@ -119,13 +122,13 @@ run_unit()
 
 if wanted unit; then
 	hr "unit: make unit"
-	run_unit
+	run_unit unit
 	record unit $?
 fi
 if wanted valgrind; then
 	hr "valgrind: make unit-valgrind"
 	if command -v valgrind >/dev/null 2>&1; then
-		limited make unit-valgrind
+		run_unit unit-valgrind
 		record valgrind $?
 	else
 		echo "run_all: valgrind is not installed (apt-get install valgrind)" >&2
@@ -258,7 +261,7 @@ if wanted pgtap; then
 	st=1
 	if [ $CLUSTER_OK -eq 1 ]; then
 		if ! command -v pg_prove >/dev/null 2>&1; then
-			echo "run_all: pg_prove not found (apt-get install postgresql-15-pgtap)" >&2
+			echo "run_all: pg_prove not found (apt-get install postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl)" >&2
 		elif ! compgen -G "test/pgtap/*.sql" >/dev/null; then
 			echo "run_all: no test/pgtap/*.sql" >&2
 		else
@@ -354,7 +357,12 @@ done
 # is kept for inspection until the next run.
 if [ $FAILED -eq 0 ]; then
 	stop_cluster
-	rm -rf "$DATADIR"
+	if [ -L "$TMPCHECK" ]; then		# the cluster was in /tmp: remove it all
+		rm -rf "$(readlink -f "$TMPCHECK")"
+		rm -f "$TMPCHECK"
+	else
+		rm -rf "$DATADIR"
+	fi
 fi
 echo "$PASSED passed, $FAILED failed"
 [ $FAILED -eq 0 ] && [ $PASSED -gt 0 ]

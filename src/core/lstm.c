@@ -313,11 +313,11 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 		float	   *dWh = dparams + (size_t) in * G;
 		float	   *db = dWh + (size_t) H * G;
 		size_t		q;
+		double	   *restrict acc = ws->dbacc;
 
 		mg_sgemm(1, 0, in, G, (int) rows, 1.0f, X, in, ws->dg, G, 1.0f, dWx, G);
 		mg_sgemm(1, 0, H, G, (int) rows, 1.0f, ws->h, H, ws->dg, G, 1.0f,
 				 dWh, G);
-		double	   *restrict acc = ws->dbacc;
 
 		for (k = 0; k < G; k++)
 			acc[k] = 0.0;

@@ -12,7 +12,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS mimgan;
 
-SELECT plan(25);
+SELECT plan(27);
 
 CREATE ROLE mgtap_alice NOLOGIN;
 CREATE ROLE mgtap_bob NOLOGIN;
@@ -85,6 +85,11 @@ SELECT is(mgtap_as('mgtap_carol', 'SELECT count(*) FROM mimgan_models WHERE name
           'carol does not see alice_m in mimgan_models');
 SELECT throws_matching($$SELECT mgtap_as('mgtap_carol', 'SELECT mimgan_export(''alice_m'')')$$,
                  '.', 'carol cannot export alice_m');
+SELECT throws_matching($$SELECT mgtap_as('mgtap_carol',
+                 'SELECT count(*) FROM mimgan_score(''alice_m'', NULL::mgtap_src)')$$,
+                 '.', 'carol cannot score with alice_m');
+SELECT is(mgtap_as('mgtap_carol', 'SELECT count(*) FROM mimgan_training_log WHERE name = ''alice_m'''), '0',
+          'carol does not see the training log of alice_m');
 SELECT throws_ok($$SELECT mgtap_as('mgtap_carol', 'SELECT mgtap_train(''alice_m'')')$$,
                  '42501', NULL,
                  'carol cannot train a new version of alice_m (42501)');

@@ -103,5 +103,22 @@ SELECT mimgan_train('src', ARRAY['a','b'], 5, 't', NULL, 'trg_m', '$opts');
 is($ret, 0, "with 'raise' and a model the insert succeeds");
 is(count_rows(), '160', 'and its rows are present');
 
+# 6. with a model's own ('auto') threshold, a gross outlier is flagged
+my $auto_opts = '{"epochs":3,"hidden_g":4,"hidden_d":4,"batch_size":8,'
+  . '"latent_dim":2,"invert_iters":5,"seed":1,"threshold_windows":8}';
+# (src holds the 9999s inserted above: train on a view without them)
+$node->safe_psql('postgres', qq{
+CREATE VIEW src_clean AS SELECT * FROM src WHERE abs(a) <= 1 AND abs(b) <= 1;
+SELECT mimgan_train('src_clean', ARRAY['a','b'], 5, 't', NULL, 'auto_m', '$auto_opts');
+DROP TRIGGER flag ON src;
+TRUNCATE src_anomalies;
+CREATE TRIGGER flag AFTER INSERT ON src REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION mimgan_flag('auto_m', 'src_anomalies', 'raise');
+});
+($ret, $out, $err) = $node->psql('postgres', q{INSERT INTO src VALUES (161, 1000, -1000)});
+is($ret, 0, 'inserting an outlier succeeds');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM src_anomalies WHERE t = 161'),
+	'1', 'the outlier (far outside the training range) is flagged');
+
 $node->stop;
 done_testing();
