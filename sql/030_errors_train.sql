@@ -131,6 +131,10 @@ FROM generate_series(1, 30000) i;
 SET mimgan.max_train_memory = '1MB';
 SELECT mimgan_train('big', ARRAY['a', 'b', 'c'], 10, options => :'o');
 RESET mimgan.max_train_memory;
+-- budgets above 2GB are accepted (the limit is maintenance_work_mem's)
+SET mimgan.max_train_memory = '8GB';
+SHOW mimgan.max_train_memory;
+RESET mimgan.max_train_memory;
 
 -- damaged and foreign blobs
 SELECT mimgan_export('m1') AS blob \gset
