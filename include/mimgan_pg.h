@@ -83,6 +83,9 @@ extern MgModelEntry *MgLoadModel(const char *spec);
 extern MgModelEntry *MgLoadModelCached(FmgrInfo *flinfo, const char *spec);
 /* ERROR unless name is a valid model name (1..63 bytes, no '@'). */
 extern void MgCheckModelName(const char *name);
+/* ERROR unless the current role may add a version to name; returns the
+ * largest existing version (0 if none). */
+extern int32 MgCheckNameWritable(const char *name);
 /* The JSON text kept in mg_model.meta: source, cols, order_by, series_by,
  * seq_len. */
 extern char *MgModelMetaJson(const char *source, int ncols, char **cols,

@@ -82,6 +82,9 @@ SELECT mimgan_drop('alice_model');
 -- the name is taken: bob cannot add a version to it
 SELECT mimgan_train('metrics1', ARRAY['x', 'y'], 10, model_name => 'alice_model', options => :'o');
 SELECT mimgan_import('alice_model', :'m1_blob'::bytea);
+-- the name is checked before any data is read (bob cannot read metrics)
+SELECT mimgan_train('metrics', ARRAY['cpu'], 10, series_by => 'host',
+                    model_name => 'alice_model', options => :'o');
 -- training reads with the caller's privileges
 SELECT mimgan_train('metrics', ARRAY['cpu'], 10, series_by => 'host',
                     model_name => 'bob_model', options => :'o');

@@ -14,7 +14,7 @@ COMMENT ON SCHEMA mimgan IS
 -- privilege and a trigger refuses UPDATE even for the table owner.
 CREATE TABLE mimgan.model (
     name          text COLLATE "C" NOT NULL
-                  CHECK (length(name) BETWEEN 1 AND 63 AND strpos(name, '@') = 0),
+                  CHECK (octet_length(name) BETWEEN 1 AND 63 AND strpos(name, '@') = 0),
     version       int NOT NULL CHECK (version >= 1),
     owner         name NOT NULL DEFAULT current_user,
     source        text NOT NULL,

@@ -16,6 +16,9 @@
  * returns the count, fills starts when non-NULL (gan.c). */
 extern int64_t mg_cut_windows(const mg_data *data, int L, int step,
 							  int64_t *starts);
+/* 1 if an epoch's losses, gradient norms and the model's weights are all
+ * finite; training stops with MG_ERR_DIVERGED otherwise (gan.c). */
+extern int	mg_epoch_finite(const mg_epoch_info *info, const mg_model *mdl);
 /* Validate the series layout of data (gan.c). */
 extern mg_status mg_check_data(const mg_data *data);
 

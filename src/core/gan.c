@@ -104,6 +104,16 @@ mg_cut_windows(const mg_data *data, int L, int step, int64_t *starts)
 	return nw;
 }
 
+/* 1 if an epoch's figures and the model's weights are all finite. */
+int
+mg_epoch_finite(const mg_epoch_info *info, const mg_model *mdl)
+{
+	return isfinite(info->loss_d) && isfinite(info->loss_g) &&
+		isfinite(info->grad_norm_d) && isfinite(info->grad_norm_g) &&
+		mg_all_finite(mdl->g_params, mg_net_nparams(&mdl->gspec)) &&
+		mg_all_finite(mdl->d_params, mg_net_nparams(&mdl->dspec));
+}
+
 /* Validate the series layout of data. */
 mg_status
 mg_check_data(const mg_data *data)
@@ -380,10 +390,7 @@ train_loop(mg_train_state *st, const mg_callbacks *cb)
 		info.grad_norm_d = nd ? sgd / nd : 0.0;
 		info.grad_norm_g = ng ? sgg / ng : 0.0;
 
-		if (!isfinite(info.loss_d) || !isfinite(info.loss_g) ||
-			!isfinite(info.grad_norm_d) || !isfinite(info.grad_norm_g) ||
-			!mg_all_finite(mdl->g_params, mg_net_nparams(&mdl->gspec)) ||
-			!mg_all_finite(mdl->d_params, mg_net_nparams(&mdl->dspec)))
+		if (!mg_epoch_finite(&info, mdl))
 			return MG_ERR_DIVERGED;
 
 		mdl->stats.epochs_run = epoch;

@@ -382,6 +382,28 @@ NameOwnerAndMaxVersion(const char *name, bool *found, Oid *owner, int32 *maxver)
 	table_close(rel, AccessShareLock);
 }
 
+/*
+ * ERROR unless the current role may add a version to model name (it is
+ * new, or owned by a role whose privileges we have); returns the largest
+ * existing version (0 if none).  train.c calls it before reading any data
+ * so a taken name fails at once, and MgSaveModel again under the lock.
+ */
+int32
+MgCheckNameWritable(const char *name)
+{
+	bool		found;
+	Oid			owner;
+	int32		maxver;
+
+	NameOwnerAndMaxVersion(name, &found, &owner, &maxver);
+	if (found && (!OidIsValid(owner) || !has_privs_of_role(GetUserId(), owner)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("model \"%s\" belongs to another role", name),
+				 errhint("Choose another model name, or ask the owner to grant you their role.")));
+	return maxver;
+}
+
 /* Insert model as the next version of name; returns the version. */
 int32
 MgSaveModel(const char *name, const char *source, int ncols, char **cols,
@@ -390,8 +412,6 @@ MgSaveModel(const char *name, const char *source, int ncols, char **cols,
 {
 	Oid			lockargtypes[1] = {TEXTOID};
 	Datum		lockargs[1];
-	bool		found;
-	Oid			owner;
 	int32		maxver;
 	int32		version;
 	Oid			argtypes[12] = {TEXTOID, INT4OID, TEXTOID, TEXTARRAYOID, TEXTOID,
@@ -411,12 +431,7 @@ MgSaveModel(const char *name, const char *source, int ncols, char **cols,
 							  1, lockargtypes, lockargs, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "cannot lock model name \"%s\"", name);
 
-	NameOwnerAndMaxVersion(name, &found, &owner, &maxver);
-	if (found && (!OidIsValid(owner) || !has_privs_of_role(GetUserId(), owner)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("model \"%s\" belongs to another role", name),
-				 errhint("Choose another model name, or ask the owner to grant you their role.")));
+	maxver = MgCheckNameWritable(name);
 	if (maxver >= PG_INT32_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -243,7 +243,7 @@ mimgan_train(PG_FUNCTION_ARGS)
 		relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table, view or materialized view", relname)));
+				 errmsg("\"%s\" is not a table, view, materialized view or foreign table", relname)));
 	source = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 										relname);
 
@@ -268,6 +268,8 @@ mimgan_train(PG_FUNCTION_ARGS)
 	else
 		name = text_to_cstring(PG_GETARG_TEXT_PP(5));
 	MgCheckModelName(name);
+	/* a name owned by another role fails before any data is read */
+	MgCheckNameWritable(name);
 	if (!PG_ARGISNULL(6))
 		opts = PG_GETARG_JSONB_P(6);
 
