@@ -45,7 +45,7 @@ UNIT_BIN = test/unit/run_unit
 $(UNIT_BIN): $(CORE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h) test/unit/unit.h
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $(CORE_SRCS) $(UNIT_SRCS) -lopenblas -lm
 
-.PHONY: unit unit-valgrind test demo bench-core
+.PHONY: unit unit-valgrind test demo bench-core bench-accuracy
 unit: $(UNIT_BIN)
 	./$(UNIT_BIN)
 
@@ -72,3 +72,8 @@ test/bench/bench_core: $(CORE_SRCS) test/bench/bench_core.c $(wildcard include/*
 
 bench-core: test/bench/bench_core
 	OPENBLAS_NUM_THREADS=1 ./test/bench/bench_core $(BENCH_ARGS)
+
+# accuracy vs the classic detectors on ../shared/datasets, through SQL (private
+# cluster in .bench/, port 54340; budget 45 min on 2 cores)
+bench-accuracy:
+	bash test/bench/accuracy.sh
