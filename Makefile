@@ -30,6 +30,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# every object depends on the shared headers (struct layouts)
+$(OBJS): $(wildcard include/*.h)
+
 sql/mimgan--$(EXTVERSION).sql: $(sort $(wildcard sql/install/*.sql))
 	cat $^ > $@
 
@@ -60,7 +63,7 @@ test:
 demo:
 	bash test/demo.sh
 
-EXTRA_CLEAN = $(UNIT_BIN) test/bench/bench_core results regression.diffs regression.out tmp_check .demo
+EXTRA_CLEAN = $(UNIT_BIN) test/bench/bench_core results regression.diffs regression.out tmp_check .demo .bench
 
 # ---------------------------------------------------------------------------
 # benchmarks (never part of make test)

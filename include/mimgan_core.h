@@ -252,6 +252,19 @@ double		mg_loss_d(int kind, const float *a_real, const float *a_fake,
 					  size_t n, float *g_real, float *g_fake);
 double		mg_loss_g(int kind, const float *a_fake, size_t n, float *g_fake);
 
+/*
+ * Reconstruction through an encoder (src/core/recon.c): Z = E(X),
+ * Y = G(Z); returns mean (Y - X)^2 over T*B*k elements.  When grad_e or
+ * grad_g is non-NULL, adds weight times the gradient to it (dY [T][B][k]
+ * and dZ [T][B][latent] are then scratch).
+ */
+double		mg_recon_loss(const mg_net_spec *es, const float *ep,
+						  mg_net_ws *ews, const mg_net_spec *gs,
+						  const float *gp, mg_net_ws *gws, int T, int B,
+						  const float *X, float *Z, float *Y, float *dY,
+						  float *dZ, float weight, float *grad_e,
+						  float *grad_g);
+
 /* ---------------------------------------------------------------------
  * Optimisers (src/core/optim.c): Adam / AdamW with optional global-norm
  * clipping.  Decay modes:
@@ -387,9 +400,31 @@ typedef struct mg_config
 	double		threshold;		/* used when threshold_auto == 0 */
 	double		threshold_quantile;
 	int64_t		threshold_windows;	/* max training windows scored for auto */
+	/* beyond the paper (ALGORITHM.md section 11) */
+	int			encoder;		/* 1: train an encoder E with G (x ~ G(E(x))) */
+	float		rec_weight;		/* weight of the reconstruction loss of G(E(x)) */
+	int			resid_norm;		/* mg_resid_norm */
+	int			resid_agg;		/* mg_resid_agg */
 } mg_config;
 
+typedef enum mg_resid_norm
+{
+	MG_RESID_NONE = 0,			/* residual as is (the paper) */
+	MG_RESID_TRAIN = 1			/* each column divided by its mean training residual */
+} mg_resid_norm;
+
+/* how the residual part of a step combines the columns */
+typedef enum mg_resid_agg
+{
+	MG_AGG_MEAN = 0,			/* mean over columns (the paper) */
+	MG_AGG_RMS = 1,				/* root mean square */
+	MG_AGG_MAX = 2				/* the largest column */
+} mg_resid_agg;
+
+/* mimgan's defaults (chosen by measurement, doc/benchmarks.md) */
 void		mg_config_default(mg_config *cfg);
+/* the paper's settings (ALGORITHM.md section 9; the 'paper' preset) */
+void		mg_config_paper(mg_config *cfg);
 /* MG_OK or MG_ERR_ARG; on error *field names the offending field */
 mg_status	mg_config_validate(const mg_config *cfg, const char **field);
 
@@ -409,6 +444,8 @@ typedef struct mg_train_stats
 	double		train_score_mean;	/* DIRE on the threshold windows */
 	double		train_score_sd;
 	double		train_rec_mean;
+	double		loss_rec;		/* last epoch's mean reconstruction loss
+								 * of G(E(x)) (0 without encoder) */
 } mg_train_stats;
 
 typedef struct mg_model
@@ -421,6 +458,9 @@ typedef struct mg_model
 	mg_net_spec dspec;
 	float	   *g_params;
 	float	   *d_params;
+	mg_net_spec espec;			/* encoder, when cfg.encoder */
+	float	   *e_params;		/* NULL without encoder */
+	float	   *resid_scale;	/* [m] when cfg.resid_norm, else NULL */
 	double		threshold;
 	mg_train_stats stats;
 	/* opaque metadata stored verbatim in the blob (the glue keeps a JSON
@@ -432,7 +472,7 @@ typedef struct mg_model
 void		mg_model_free(const mg_alloc *a, mg_model *model);
 
 #define MG_BLOB_MAGIC "MIMGANv\0"	/* 8 bytes */
-#define MG_BLOB_FORMAT_VERSION 1
+#define MG_BLOB_FORMAT_VERSION 2	/* version 1 blobs are still read */
 
 /* Serialize into a fresh buffer from a. */
 mg_status	mg_model_serialize(const mg_model *model, const mg_alloc *a,
@@ -500,6 +540,7 @@ typedef struct mg_score_opts
 	double		lambda;
 	int			batch;			/* windows per inversion batch */
 	uint64_t	seed;			/* seed of the initial Z */
+	int			use_encoder;	/* start from E(x) when the model has E */
 } mg_score_opts;
 
 /* Defaults taken from the model's configuration. */

@@ -26,9 +26,6 @@ PORT=${MIMGAN_DEMO_PORT:-54330}
 SEQ_LEN=${MIMGAN_DEMO_SEQ_LEN:-30}
 OPTIONS=${MIMGAN_DEMO_OPTIONS:-'{"epochs": 8, "hidden_g": 32, "hidden_d": 32, "latent_dim": 8, "batch_size": 32, "step": 5, "invert_iters": 20, "seed": 42}'}
 DEMO=$TOP/.demo
-DATADIR=$DEMO/data
-SOCKDIR=$DEMO/sock
-PGLOG=$DEMO/postmaster.log
 TRAIN_CSV=$TOP/test/data/smd_machine-1-7_train.csv.gz
 TEST_CSV=$TOP/test/data/smd_machine-1-7_test.csv.gz
 PACKAGES=(postgresql-15 postgresql-server-dev-15 libopenblas-dev make gcc gzip)
@@ -76,6 +73,8 @@ PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 PGBIN=$("$PG_CONFIG" --bindir)
 PSQL="$PGBIN/psql"
 
+. "$TOP/test/lib/cluster.sh"
+
 # ---------------------------------------------------------------------------
 # 2. build and install
 # ---------------------------------------------------------------------------
@@ -96,84 +95,26 @@ echo "installed into $("$PG_CONFIG" --pkglibdir)"
 # ---------------------------------------------------------------------------
 # 3. throwaway cluster in .demo/
 # ---------------------------------------------------------------------------
-as_owner()
-{
-	if [ $IS_ROOT -eq 1 ]; then
-		runuser -u postgres -- "$@"
-	else
-		"$@"
-	fi
-}
-
-stop_cluster()
-{
-	[ -f "$DATADIR/postmaster.pid" ] || return 0
-	as_owner "$PGBIN/pg_ctl" -D "$DATADIR" -m fast -w -t 60 stop >/dev/null 2>&1 ||
-		as_owner "$PGBIN/pg_ctl" -D "$DATADIR" -m immediate -w stop >/dev/null 2>&1
-}
-
-remove_demo()
-{
-	if [ -L "$DEMO" ]; then
-		rm -rf "$(readlink -f "$DEMO")"
-		rm -f "$DEMO"
-	else
-		rm -rf "$DEMO"
-	fi
-}
-
 finish()
 {
-	if [ "${MIMGAN_DEMO_KEEP:-0}" = 1 ] && [ -f "$DATADIR/postmaster.pid" ]; then
+	if [ "${MIMGAN_DEMO_KEEP:-0}" = 1 ] && cluster_running; then
 		say "the demo cluster is still running"
-		echo "    $PSQL -h $SOCKDIR -p $PORT -U postgres mimgan_demo"
+		echo "    $PSQL -h $CLUSTER_SOCK -p $PORT -U postgres mimgan_demo"
 		echo "stop it with:"
 		local pre=""
 		[ $IS_ROOT -eq 1 ] && pre="runuser -u postgres -- "
-		echo "    $pre$PGBIN/pg_ctl -D $DATADIR stop"
+		echo "    $pre$PGBIN/pg_ctl -D $CLUSTER_DATA stop"
 		return
 	fi
-	stop_cluster
-	remove_demo
+	cluster_stop
+	cluster_remove
 }
 trap finish EXIT
 trap 'echo "demo: interrupted" >&2; exit 130' INT TERM
 
 say "starting a throwaway cluster in .demo/ (port $PORT, socket only)"
-stop_cluster			# left over from an interrupted demo
-remove_demo
-mkdir -p "$DEMO"
-if [ $IS_ROOT -eq 1 ]; then
-	chown postgres: "$DEMO"
-	# postgres must be able to reach .demo (not the case under /root)
-	if ! runuser -u postgres -- test -w "$DEMO" || [ ${#SOCKDIR} -gt 80 ]; then
-		alt=$(mktemp -d /tmp/mimgan_demo.XXXXXX)
-		chown postgres: "$alt"
-		rmdir "$DEMO"
-		ln -s "$alt" "$DEMO"
-		DATADIR=$alt/data SOCKDIR=$alt/sock PGLOG=$alt/postmaster.log
-	fi
-elif [ ${#SOCKDIR} -gt 80 ]; then
-	alt=$(mktemp -d /tmp/mimgan_demo.XXXXXX)
-	rmdir "$DEMO"
-	ln -s "$alt" "$DEMO"
-	DATADIR=$alt/data SOCKDIR=$alt/sock PGLOG=$alt/postmaster.log
-fi
-as_owner mkdir -p "$SOCKDIR"
-as_owner "$PGBIN/initdb" -D "$DATADIR" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
-	--no-sync >"$DEMO/initdb.log" 2>&1 || { cat "$DEMO/initdb.log"; die "initdb failed"; }
-as_owner tee -a "$DATADIR/postgresql.conf" >/dev/null <<EOF
-
-# test/demo.sh: private throwaway cluster
-port = $PORT
-listen_addresses = ''
-unix_socket_directories = '$SOCKDIR'
-fsync = off
-synchronous_commit = off
-EOF
-as_owner "$PGBIN/pg_ctl" -D "$DATADIR" -l "$PGLOG" -w -t 60 start >/dev/null ||
-	{ cat "$PGLOG"; die "the cluster did not start"; }
-export PGHOST=$SOCKDIR PGPORT=$PORT PGUSER=postgres
+cluster_init "$DEMO" "$PORT" C.UTF-8 || die "initdb failed"
+cluster_start || die "the cluster did not start"
 "$PSQL" -X -q -d postgres -c 'CREATE DATABASE mimgan_demo' || die "cannot create the demo database"
 export PGDATABASE=mimgan_demo
 
@@ -206,7 +147,7 @@ FEATURES="ARRAY[$(printf "'f%d'," $(seq 0 37) | sed 's/,$//')]"
 
 say "training: mimgan_train('smd_train', <f0..f37>, $SEQ_LEN, options => ...)"
 echo "options: $OPTIONS"
-run_sql <<EOF || die "training failed (server log: $PGLOG)"
+run_sql <<EOF || die "training failed (server log: $CLUSTER_LOG)"
 \timing on
 SELECT mimgan_train('smd_train', $FEATURES, $SEQ_LEN,
                     model_name => 'smd', options => '$OPTIONS');
@@ -217,7 +158,7 @@ FROM mimgan_models;
 EOF
 
 say "scoring smd_test: flagged spans (consecutive flagged steps)"
-run_sql <<'EOF' || die "scoring failed (server log: $PGLOG)"
+run_sql <<'EOF' || die "scoring failed (server log: $CLUSTER_LOG)"
 \timing on
 CREATE TEMP TABLE scored AS
 SELECT (s.r).t AS t, (s.r).label AS label, s.score, s.is_anomaly, s.top_cols
@@ -249,7 +190,7 @@ FROM scored;
 EOF
 
 say "evaluation against the labels: mimgan_evaluate('smd', NULL::smd_test, 'label')"
-run_sql <<'EOF' || die "evaluation failed (server log: $PGLOG)"
+run_sql <<'EOF' || die "evaluation failed (server log: $CLUSTER_LOG)"
 SELECT metric, round(value::numeric, 4) AS value
 FROM mimgan_evaluate('smd', NULL::smd_test, 'label');
 EOF

@@ -17,6 +17,8 @@
 # MIMGAN_SUITE_TIMEOUT (seconds per suite, default 1800),
 # MIMGAN_SUITES (e.g. "regress pgtap": run only these; default all),
 # MIMGAN_NO_INSTALL=1 (test the installed extension; no make install).
+#
+# The private cluster is handled by test/lib/cluster.sh.
 
 set -u
 set -o pipefail
@@ -38,9 +40,8 @@ SUITES=${MIMGAN_SUITES:-"unit valgrind regress pgtap tap"}
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 
 TMPCHECK=$TOP/tmp_check
-DATADIR=$TMPCHECK/data
-SOCKDIR=$TMPCHECK/sock
-PGLOG=$TMPCHECK/postmaster.log
+
+. "$TOP/test/lib/cluster.sh"
 
 IS_ROOT=0
 [ "$(id -u)" -eq 0 ] && IS_ROOT=1
@@ -66,30 +67,12 @@ record()				# record NAME STATUS(0=pass)
 
 wanted() { case " $SUITES " in *" $1 "*) return 0 ;; esac; return 1; }
 
-# Run a command as the cluster owner: postgres when we are root, else us.
-as_owner()
-{
-	if [ $IS_ROOT -eq 1 ]; then
-		runuser -u postgres -- "$@"
-	else
-		"$@"
-	fi
-}
-
 # Run a command with a time limit (a hung suite must not hang CI).
 limited() { timeout -k 30 "$SUITE_TIMEOUT" "$@"; }
 
-stop_cluster()
-{
-	if [ -f "$DATADIR/postmaster.pid" ]; then
-		as_owner "$PGBIN/pg_ctl" -D "$DATADIR" -m fast -w -t 60 stop >/dev/null 2>&1 ||
-			as_owner "$PGBIN/pg_ctl" -D "$DATADIR" -m immediate -w stop >/dev/null 2>&1
-	fi
-}
-
 cleanup()
 {
-	stop_cluster
+	cluster_stop
 	local d
 	for d in "${SCRATCH[@]+"${SCRATCH[@]}"}"; do
 		rm -rf "$d"
@@ -171,55 +154,15 @@ fi
 CLUSTER_OK=0
 start_cluster()
 {
-	stop_cluster		# stale cluster from an earlier, interrupted run
-	if [ -L "$TMPCHECK" ]; then
-		rm -rf "$(readlink -f "$TMPCHECK")"
-		rm -f "$TMPCHECK"
-	fi
-	rm -rf "$TMPCHECK"
-	mkdir -p "$TMPCHECK"
-
-	# The cluster owner must reach tmp_check (a clone under /root is not
-	# reachable by postgres) and the socket path must stay short (108 bytes).
-	if [ $IS_ROOT -eq 1 ]; then
-		chown postgres: "$TMPCHECK"
-		if ! runuser -u postgres -- test -w "$TMPCHECK" || [ ${#SOCKDIR} -gt 80 ]; then
-			local alt
-			alt=$(mktemp -d /tmp/mimgan_check.XXXXXX)
-			chown postgres: "$alt"
-			rmdir "$TMPCHECK"
-			ln -s "$alt" "$TMPCHECK"
-			DATADIR=$alt/data SOCKDIR=$alt/sock PGLOG=$alt/postmaster.log
-			echo "run_all: $TOP is not usable by postgres (or too long a path); cluster in $alt"
-		fi
-	elif [ ${#SOCKDIR} -gt 80 ]; then
-		SOCKDIR=$(mktemp -d /tmp/mimgan_sock.XXXXXX)
-		SCRATCH+=("$SOCKDIR")
-	fi
-	as_owner mkdir -p "$SOCKDIR"
-
-	as_owner "$PGBIN/initdb" -D "$DATADIR" -U postgres -A trust -E UTF8 --locale=C \
-		--no-sync >"$TMPCHECK/initdb.log" 2>&1 || { cat "$TMPCHECK/initdb.log"; return 1; }
-	as_owner tee -a "$DATADIR/postgresql.conf" >/dev/null <<EOF
-
-# run_all.sh: private throwaway cluster
-port = $PORT
-listen_addresses = ''
-unix_socket_directories = '$SOCKDIR'
-fsync = off
-synchronous_commit = off
+	cluster_init "$TMPCHECK" "$PORT" C || return 1
+	cluster_conf <<EOF
 full_page_writes = off
 max_connections = 30
 shared_buffers = 64MB
 log_min_messages = warning
 log_line_prefix = '%m [%p] %d '
 EOF
-	if ! as_owner "$PGBIN/pg_ctl" -D "$DATADIR" -l "$PGLOG" -w -t 60 start >/dev/null; then
-		echo "run_all: the cluster did not start; log:" >&2
-		cat "$PGLOG" >&2
-		return 1
-	fi
-	export PGHOST=$SOCKDIR PGPORT=$PORT PGUSER=postgres
+	cluster_start || return 1
 	"$PGBIN/psql" -X -q -d postgres -c 'select 1' >/dev/null
 }
 
@@ -279,7 +222,7 @@ fi
 
 # Regress and pgTAP are done: free the cluster before the TAP tests start
 # clusters of their own.
-stop_cluster
+cluster_stop
 
 # ---------------------------------------------------------------------------
 # 6. Perl TAP tests (PostgreSQL::Test::Cluster)
@@ -356,12 +299,11 @@ done
 # On success the cluster's data directory goes (logs stay); on failure it
 # is kept for inspection until the next run.
 if [ $FAILED -eq 0 ]; then
-	stop_cluster
+	cluster_stop
 	if [ -L "$TMPCHECK" ]; then		# the cluster was in /tmp: remove it all
-		rm -rf "$(readlink -f "$TMPCHECK")"
-		rm -f "$TMPCHECK"
+		cluster_remove "$TMPCHECK"
 	else
-		rm -rf "$DATADIR"
+		rm -rf "$TMPCHECK/data"
 	fi
 fi
 echo "$PASSED passed, $FAILED failed"

@@ -365,9 +365,13 @@ tanh_block(float *restrict y, const float *restrict x)
 	}
 }
 
-/* y[i] = sigmoid(x[i]); in place ok. */
-void
-mg_vsigmoid(float *y, const float *x, size_t n)
+/*
+ * y[i] = block(x[i]) over whole blocks, the tail padded with zeros; in
+ * place ok.  Inlined into each caller, so the block function is a constant.
+ */
+static inline void
+map_blocks(float *y, const float *x, size_t n,
+		   void (*block) (float *restrict, const float *restrict))
 {
 	float		xb[MG_VBLK];
 	float		yb[MG_VBLK];
@@ -376,37 +380,28 @@ mg_vsigmoid(float *y, const float *x, size_t n)
 	for (; i + MG_VBLK <= n; i += MG_VBLK)
 	{
 		memcpy(xb, x + i, sizeof(xb));
-		sigmoid_block(yb, xb);
+		block(yb, xb);
 		memcpy(y + i, yb, sizeof(yb));
 	}
 	if (i < n)
 	{
 		memset(xb, 0, sizeof(xb));
 		memcpy(xb, x + i, (n - i) * sizeof(float));
-		sigmoid_block(yb, xb);
+		block(yb, xb);
 		memcpy(y + i, yb, (n - i) * sizeof(float));
 	}
+}
+
+/* y[i] = sigmoid(x[i]); in place ok. */
+void
+mg_vsigmoid(float *y, const float *x, size_t n)
+{
+	map_blocks(y, x, n, sigmoid_block);
 }
 
 /* y[i] = tanh(x[i]); in place ok. */
 void
 mg_vtanh(float *y, const float *x, size_t n)
 {
-	float		xb[MG_VBLK];
-	float		yb[MG_VBLK];
-	size_t		i = 0;
-
-	for (; i + MG_VBLK <= n; i += MG_VBLK)
-	{
-		memcpy(xb, x + i, sizeof(xb));
-		tanh_block(yb, xb);
-		memcpy(y + i, yb, sizeof(yb));
-	}
-	if (i < n)
-	{
-		memset(xb, 0, sizeof(xb));
-		memcpy(xb, x + i, (n - i) * sizeof(float));
-		tanh_block(yb, xb);
-		memcpy(y + i, yb, (n - i) * sizeof(float));
-	}
+	map_blocks(y, x, n, tanh_block);
 }

@@ -5,18 +5,23 @@
  *
  * Layout (all integers and floats little-endian, IEEE 754; doc/model-format.md
  * has the full table):
- *	  header   magic "MIMGANv\0" (8 bytes), u32 format version (1),
+ *	  header   magic "MIMGANv\0" (8 bytes), u32 format version (2; 1 is
+ *	           still read: it lacks the fields marked v2),
  *	           u32 flags (0), u64 total length in bytes
  *	  config   every mg_config field in declaration order: int fields as
  *	           i32, int64_t as i64, seed as u64, float as f32, double as f64
+ *	           (v2: encoder, rec_weight, resid_norm, resid_agg at the end)
  *	  dims     i32 m, i32 k
  *	  prep     i32 norm, i32 pca_k, f64 shift[m], f64 scale[m], and when
  *	           pca_k > 0: f64 pca_mean[m], f64 pca_comp[pca_k][m]
  *	  nets     gspec then dspec as i32 in, hidden, layers, out, out_act;
  *	           u64 n_g, f32 g_params[n_g], u64 n_d, f32 d_params[n_d]
+ *	  v2       when encoder: espec, u64 n_e, f32 e_params[n_e]; then
+ *	           u32 n_s (m with resid_norm, else 0), f32 resid_scale[n_s]
  *	  scalars  f64 threshold; mg_train_stats: i32 epochs_run, i64 n_rows,
  *	           i64 n_windows, i32 n_series, f64 loss_d, loss_g, d_real,
  *	           d_fake, train_score_mean, train_score_sd, train_rec_mean
+ *	           (v2: f64 loss_rec)
  *	  meta     u32 meta_len, meta_len opaque bytes
  *	  trailer  u32 CRC-32C of every byte before it
  *
@@ -136,6 +141,8 @@ mg_model_free(const mg_alloc *a, mg_model *model)
 	mg_prep_free(a, model->prep);
 	mg_free(a, model->g_params);
 	mg_free(a, model->d_params);
+	mg_free(a, model->e_params);
+	mg_free(a, model->resid_scale);
 	mg_free(a, model->meta);
 	mg_free(a, model);
 }
@@ -213,6 +220,7 @@ typedef struct blob_reader
 	size_t		len;			/* readable bytes (the checksum excluded) */
 	size_t		pos;
 	int			err;
+	uint32_t	version;		/* format version of the blob being read */
 } blob_reader;
 
 /* 1 if n more bytes can be read; else sets the error flag */
@@ -308,7 +316,7 @@ get_f64(blob_reader *r)
  * --------------------------------------------------------------------- */
 
 /* bytes of the serialised mg_config */
-#define CFG_BYTES (31 * 4 + 6 * 8)	/* 22 i32 + 9 f32; 6 eight-byte */
+#define CFG_BYTES (35 * 4 + 6 * 8)	/* 25 i32 + 10 f32; 6 eight-byte */
 
 /* write every mg_config field in declaration order */
 static void
@@ -351,6 +359,11 @@ put_config(blob_writer *w, const mg_config *c)
 	put_f64(w, c->threshold);
 	put_f64(w, c->threshold_quantile);
 	put_i64(w, c->threshold_windows);
+	/* version 2 */
+	put_i32(w, c->encoder);
+	put_f32(w, c->rec_weight);
+	put_i32(w, c->resid_norm);
+	put_i32(w, c->resid_agg);
 }
 
 /* read every mg_config field in declaration order */
@@ -395,10 +408,18 @@ get_config(blob_reader *r, mg_config *c)
 	c->threshold = get_f64(r);
 	c->threshold_quantile = get_f64(r);
 	c->threshold_windows = get_i64(r);
+	if (r->version >= 2)
+	{
+		c->encoder = get_i32(r);
+		c->rec_weight = get_f32(r);
+		c->resid_norm = get_i32(r);
+		c->resid_agg = get_i32(r);
+	}
+	/* version 1: no encoder, no residual scaling (memset above) */
 }
 
 /* bytes of the serialised mg_train_stats */
-#define STATS_BYTES (2 * 4 + 2 * 8 + 7 * 8)
+#define STATS_BYTES (2 * 4 + 2 * 8 + 8 * 8)
 
 /* write the training statistics */
 static void
@@ -415,6 +436,7 @@ put_stats(blob_writer *w, const mg_train_stats *s)
 	put_f64(w, s->train_score_mean);
 	put_f64(w, s->train_score_sd);
 	put_f64(w, s->train_rec_mean);
+	put_f64(w, s->loss_rec);
 }
 
 /* read the training statistics */
@@ -432,6 +454,7 @@ get_stats(blob_reader *r, mg_train_stats *s)
 	s->train_score_mean = get_f64(r);
 	s->train_score_sd = get_f64(r);
 	s->train_rec_mean = get_f64(r);
+	s->loss_rec = r->version >= 2 ? get_f64(r) : 0.0;
 }
 
 /* write a network specification */
@@ -586,6 +609,48 @@ parse_body(blob_reader *r, const mg_alloc *a, mg_model *mdl)
 	if (!get_f32_array(r, mdl->d_params, (size_t) nd))
 		return MG_ERR_BLOB_INVALID;
 
+	/* version 2: encoder and residual scales */
+	if (r->version >= 2)
+	{
+		uint64_t	ne;
+		uint32_t	nsc;
+		uint32_t	j;
+
+		if (c->encoder)
+		{
+			get_spec(r, &mdl->espec);
+			if (r->err ||
+				!spec_ok(&mdl->espec, k, c->hidden_g, c->layers_g,
+						 c->latent_dim, MG_ACT_NONE))
+				return MG_ERR_BLOB_INVALID;
+			ne = get_u64(r);
+			if (r->err || ne != (uint64_t) mg_net_nparams(&mdl->espec) ||
+				!rd_need_n(r, ne, 4))
+				return MG_ERR_BLOB_INVALID;
+			mdl->e_params = mg_malloc(a, (size_t) ne, sizeof(float));
+			if (mdl->e_params == NULL)
+				return MG_ERR_NOMEM;
+			if (!get_f32_array(r, mdl->e_params, (size_t) ne))
+				return MG_ERR_BLOB_INVALID;
+		}
+		nsc = get_u32(r);
+		if (r->err ||
+			nsc != (c->resid_norm != MG_RESID_NONE ? (uint32_t) m : 0) ||
+			!rd_need_n(r, nsc, 4))
+			return MG_ERR_BLOB_INVALID;
+		if (nsc > 0)
+		{
+			mdl->resid_scale = mg_malloc(a, nsc, sizeof(float));
+			if (mdl->resid_scale == NULL)
+				return MG_ERR_NOMEM;
+			if (!get_f32_array(r, mdl->resid_scale, nsc))
+				return MG_ERR_BLOB_INVALID;
+			for (j = 0; j < nsc; j++)
+				if (!(mdl->resid_scale[j] > 0.0f))
+					return MG_ERR_BLOB_INVALID;
+		}
+	}
+
 	/* scalars */
 	mdl->threshold = get_f64(r);
 	get_stats(r, &mdl->stats);
@@ -597,7 +662,8 @@ parse_body(blob_reader *r, const mg_alloc *a, mg_model *mdl)
 		!isfinite(mdl->stats.d_real) || !isfinite(mdl->stats.d_fake) ||
 		!isfinite(mdl->stats.train_score_mean) ||
 		!isfinite(mdl->stats.train_score_sd) ||
-		!isfinite(mdl->stats.train_rec_mean))
+		!isfinite(mdl->stats.train_rec_mean) ||
+		!isfinite(mdl->stats.loss_rec))
 		return MG_ERR_BLOB_INVALID;
 
 	/* opaque metadata, kept NUL-terminated for the glue's convenience */
@@ -644,10 +710,11 @@ mg_model_deserialize(const uint8_t *buf, size_t len, const mg_alloc *a,
 	r.len = len - 4;
 	r.pos = 8;
 	r.err = 0;
-	if (get_u32(&r) != MG_BLOB_FORMAT_VERSION)
+	r.version = get_u32(&r);
+	if (r.version < 1 || r.version > MG_BLOB_FORMAT_VERSION)
 		return MG_ERR_BLOB_VERSION;
 	if (get_u32(&r) != 0)
-		return MG_ERR_BLOB_INVALID;	/* no flags defined in version 1 */
+		return MG_ERR_BLOB_INVALID;	/* no flags defined in versions 1-2 */
 	total = get_u64(&r);
 	if (total != (uint64_t) len)
 		return MG_ERR_BLOB_SHORT;
@@ -682,6 +749,8 @@ mg_model_serialize(const mg_model *model, const mg_alloc *a,
 	blob_writer w;
 	size_t		ng,
 				nd,
+				ne = 0,
+				nsc = 0,
 				size,
 				i;
 	int			m = model->m;
@@ -704,19 +773,33 @@ mg_model_serialize(const mg_model *model, const mg_alloc *a,
 		!spec_ok(&model->gspec, c->latent_dim, c->hidden_g, c->layers_g,
 				 model->k, MG_ACT_TANH) ||
 		!spec_ok(&model->dspec, model->k, c->hidden_d, c->layers_d, 1,
-				 MG_ACT_NONE))
+				 MG_ACT_NONE) ||
+		(c->encoder &&
+		 (model->e_params == NULL ||
+		  !spec_ok(&model->espec, model->k, c->hidden_g, c->layers_g,
+				   c->latent_dim, MG_ACT_NONE))) ||
+		(c->resid_norm != MG_RESID_NONE && model->resid_scale == NULL))
 		return MG_ERR_ARG;
 	ng = mg_net_nparams(&model->gspec);
 	nd = mg_net_nparams(&model->dspec);
+	if (c->encoder)
+		ne = mg_net_nparams(&model->espec);
+	if (c->resid_norm != MG_RESID_NONE)
+		nsc = (size_t) m;
 
 	size = MG_BLOB_HEADER + CFG_BYTES + 2 * 4 + 2 * 4 +
 		(size_t) 2 * m * 8 + 2 * 5 * 4 + 8 + 8 + 8 + STATS_BYTES + 4 +
 		(size_t) model->meta_len + 4;
 	if (p->pca_k > 0)
 		size += (size_t) (p->pca_k + 1) * m * 8;
-	if (nd > ((size_t) -1 - size) / 4 || ng > ((size_t) -1 - size) / 4 - nd)
+	size += 4 + 4 * nsc;
+	if (c->encoder)
+		size += 5 * 4 + 8;
+	if (nd > ((size_t) -1 - size) / 4 ||
+		ng > ((size_t) -1 - size) / 4 - nd ||
+		ne > ((size_t) -1 - size) / 4 - nd - ng)
 		return MG_ERR_NOMEM;
-	size += 4 * (ng + nd);
+	size += 4 * (ng + nd + ne);
 
 	w.p = mg_malloc(a, size, 1);
 	if (w.p == NULL)
@@ -751,6 +834,16 @@ mg_model_serialize(const mg_model *model, const mg_alloc *a,
 	put_u64(&w, nd);
 	for (i = 0; i < nd; i++)
 		put_f32(&w, model->d_params[i]);
+	if (c->encoder)
+	{
+		put_spec(&w, &model->espec);
+		put_u64(&w, ne);
+		for (i = 0; i < ne; i++)
+			put_f32(&w, model->e_params[i]);
+	}
+	put_u32(&w, (uint32_t) nsc);
+	for (i = 0; i < nsc; i++)
+		put_f32(&w, model->resid_scale[i]);
 	put_f64(&w, model->threshold);
 	put_stats(&w, &model->stats);
 	put_u32(&w, model->meta_len);

@@ -52,6 +52,14 @@ typedef struct mg_train_state
 	float	   *gf;				/* [T*B] */
 	float	   *dlogit;			/* [T][2B] */
 	float	   *dfake;			/* [T][B][k] */
+	/* encoder (cfg->encoder) */
+	mg_net_ws  *ews;
+	mg_adam		opte;
+	float	   *grade;
+	float	   *ze;				/* [T][B][latent] E(x) */
+	float	   *dze;			/* [T][B][latent] */
+	float	   *xrec;			/* [T][B][k] G(E(x)) */
+	float	   *drec;			/* [T][B][k] */
 	mg_rng		rng;
 } mg_train_state;
 
@@ -197,9 +205,13 @@ d_step(mg_train_state *st, int B, double *loss, double *dreal, double *dfake,
 	*gnorm = mg_adam_step(&st->optd, mdl->d_params, st->gradd);
 }
 
-/* One generator step with a fresh latent. */
+/*
+ * One generator step with a fresh latent; with an encoder, G also takes
+ * rec_weight times the reconstruction loss of G(E(x)) on the real batch,
+ * and E one step on the same loss (*rloss).
+ */
 static void
-g_step(mg_train_state *st, int B, double *loss, double *gnorm)
+g_step(mg_train_state *st, int B, double *loss, double *gnorm, double *rloss)
 {
 	mg_model   *mdl = st->model;
 	int			T = st->T;
@@ -216,6 +228,16 @@ g_step(mg_train_state *st, int B, double *loss, double *gnorm)
 	memset(st->gradg, 0, sizeof(float) * mg_net_nparams(&mdl->gspec));
 	mg_net_backward(&mdl->gspec, mdl->g_params, st->gws, T, B, st->z,
 					st->dfake, st->gradg, NULL);
+	*rloss = 0.0;
+	if (mdl->e_params)
+	{
+		memset(st->grade, 0, sizeof(float) * mg_net_nparams(&mdl->espec));
+		*rloss = mg_recon_loss(&mdl->espec, mdl->e_params, st->ews,
+							   &mdl->gspec, mdl->g_params, st->gws, T, B,
+							   st->xreal, st->ze, st->xrec, st->drec, st->dze,
+							   st->cfg->rec_weight, st->grade, st->gradg);
+		mg_adam_step(&st->opte, mdl->e_params, st->grade);
+	}
 	*gnorm = mg_adam_step(&st->optg, mdl->g_params, st->gradg);
 }
 
@@ -227,6 +249,13 @@ train_state_free(mg_train_state *st)
 
 	mg_net_ws_destroy(a, st->gws);
 	mg_net_ws_destroy(a, st->dws);
+	mg_net_ws_destroy(a, st->ews);
+	mg_adam_free(&st->opte, a);
+	mg_free(a, st->grade);
+	mg_free(a, st->ze);
+	mg_free(a, st->dze);
+	mg_free(a, st->xrec);
+	mg_free(a, st->drec);
 	mg_adam_free(&st->optg, a);
 	mg_adam_free(&st->optd, a);
 	mg_free(a, st->gradg);
@@ -298,6 +327,29 @@ train_state_init(mg_train_state *st)
 	/* reference initialisation: G biases 1.0, D biases 0.0 (ALGORITHM 2-3) */
 	mg_net_init(&mdl->gspec, mdl->g_params, &st->rng, cfg->init, 1.0f);
 	mg_net_init(&mdl->dspec, mdl->d_params, &st->rng, cfg->init, 0.0f);
+
+	if (cfg->encoder)
+	{
+		size_t		ne = mg_net_nparams(&mdl->espec);
+
+		mdl->e_params = mg_malloc(a, ne, sizeof(float));
+		st->grade = mg_malloc(a, ne, sizeof(float));
+		st->ze = mg_malloc(a, TB * cfg->latent_dim, sizeof(float));
+		st->dze = mg_malloc(a, TB * cfg->latent_dim, sizeof(float));
+		st->xrec = mg_malloc(a, TB * st->k, sizeof(float));
+		st->drec = mg_malloc(a, TB * st->k, sizeof(float));
+		if (!mdl->e_params || !st->grade || !st->ze || !st->dze ||
+			!st->xrec || !st->drec)
+			return MG_ERR_NOMEM;
+		rc = mg_net_ws_create(a, &mdl->espec, st->T, st->B, &st->ews);
+		if (rc == MG_OK)
+			rc = mg_adam_init(&st->opte, a, ne, cfg->lr_g, cfg->beta1,
+							  cfg->beta2, cfg->adam_eps, cfg->weight_decay,
+							  cfg->wd_mode, cfg->clip_norm);
+		if (rc != MG_OK)
+			return rc;
+		mg_net_init(&mdl->espec, mdl->e_params, &st->rng, cfg->init, 0.0f);
+	}
 	return MG_OK;
 }
 
@@ -317,7 +369,8 @@ train_loop(mg_train_state *st, const mg_callbacks *cb)
 					sdr = 0.0,
 					sdf = 0.0,
 					sgd = 0.0,
-					sgg = 0.0;
+					sgg = 0.0,
+					slr = 0.0;
 		int64_t		nd = 0,
 					ng = 0;
 		int64_t		from;
@@ -370,13 +423,15 @@ train_loop(mg_train_state *st, const mg_callbacks *cb)
 			for (rd = 0; rd < cfg->g_rounds; rd++)
 			{
 				double		l,
-							gn;
+							gn,
+							rl;
 
 				if (cb && cb->cancel && cb->cancel(cb->arg))
 					return MG_ERR_CANCELLED;
-				g_step(st, B, &l, &gn);
+				g_step(st, B, &l, &gn, &rl);
 				slg += l;
 				sgg += gn;
+				slr += rl;
 				ng++;
 			}
 		}
@@ -398,6 +453,7 @@ train_loop(mg_train_state *st, const mg_callbacks *cb)
 		mdl->stats.loss_g = info.loss_g;
 		mdl->stats.d_real = info.d_real;
 		mdl->stats.d_fake = info.d_fake;
+		mdl->stats.loss_rec = ng ? slr / ng : 0.0;
 		if (cb && cb->progress && cb->progress(cb->arg, &info))
 			return MG_ERR_CANCELLED;
 	}
@@ -405,69 +461,188 @@ train_loop(mg_train_state *st, const mg_callbacks *cb)
 }
 
 /*
- * Label-free threshold: score up to threshold_windows training windows
- * (evenly spaced) and take the threshold_quantile of their per-step DIRE.
+ * Per-column residual scale (resid_norm 'train'): the mean residual of
+ * each raw column over the n scored training steps, floored at a tenth of
+ * the median column's (at least 1e-3) so that a column the model always
+ * reconstructs exactly cannot dominate the score.
  */
 static mg_status
-pick_threshold(mg_train_state *st, const mg_callbacks *cb)
+fit_resid_scale(const mg_alloc *a, mg_model *mdl, const float *resid,
+				size_t n)
+{
+	int			m = mdl->m;
+	int			c;
+	double	   *mean;
+	double		floor;
+	size_t		i;
+
+	mean = mg_calloc(a, (size_t) m, sizeof(double));
+	mdl->resid_scale = mg_malloc(a, (size_t) m, sizeof(float));
+	if (mean == NULL || mdl->resid_scale == NULL)
+	{
+		mg_free(a, mean);
+		return MG_ERR_NOMEM;
+	}
+	for (i = 0; i < n; i++)
+		for (c = 0; c < m; c++)
+			mean[c] += resid[i * m + c];
+	for (c = 0; c < m; c++)
+		mean[c] /= (double) n;
+	floor = 0.1 * mg_quantile(a, mean, m, 0.5);
+	if (!(floor >= 1e-3))
+		floor = 1e-3;
+	for (c = 0; c < m; c++)
+		mdl->resid_scale[c] = (float) (mean[c] > floor ? mean[c] : floor);
+	mg_free(a, mean);
+	return MG_OK;
+}
+
+/*
+ * Label-free threshold, from the training rows scored exactly as
+ * mg_score_series scores new rows (same stride, same averaging over the
+ * windows covering a row), so that the quantile is one of the score users
+ * see.  At most about threshold_windows windows are scored: the last rows
+ * of every series, in proportion to its length.  With resid_norm, a first
+ * pass over these rows gives the column scales and a second pass scores
+ * them with the scales.
+ */
+static mg_status
+pick_threshold(mg_train_state *st, const mg_data *data,
+			   const mg_callbacks *cb)
 {
 	const mg_alloc *a = st->a;
 	const mg_config *cfg = st->cfg;
 	mg_model   *mdl = st->model;
-	int64_t		nw = st->nwin;
-	int64_t		i;
-	int64_t    *sel;
-	float	   *dis;
-	float	   *rec;
-	double	   *sc;
 	int			L = st->T;
+	int			m = mdl->m;
+	int			ns = data->nseries;
+	int64_t		n = data->n;
+	int64_t		R;
+	int64_t		nsub = 0;
+	int64_t		nf = 0;
+	int64_t		i;
+	int			s;
+	int64_t    *sub_start;
+	double	   *Xs = NULL;
+	double	   *sc = NULL;
+	double	   *dis = NULL;
+	double	   *rec = NULL;
+	float	   *resid = NULL;
+	mg_data		sub;
 	mg_score_opts o;
 	mg_status	rc;
 	double		s1 = 0.0,
 				s2 = 0.0,
 				sr = 0.0;
-	size_t		ns;
 
-	if (cfg->threshold_windows > 0 && nw > cfg->threshold_windows)
-		nw = cfg->threshold_windows;
-	ns = (size_t) nw * L;
-	sel = mg_malloc(a, (size_t) nw, sizeof(int64_t));
-	dis = mg_malloc(a, ns, sizeof(float));
-	rec = mg_malloc(a, ns, sizeof(float));
-	sc = mg_malloc(a, ns, sizeof(double));
-	if (!sel || !dis || !rec || !sc)
+	mg_score_opts_from_model(mdl, &o);
+	R = (cfg->threshold_windows > 0 &&
+		 cfg->threshold_windows < (n + o.step - 1) / o.step) ?
+		cfg->threshold_windows * o.step : n;
+
+	/* the tail of every series, in proportion to its length */
+	sub_start = mg_malloc(a, (size_t) ns + 1, sizeof(int64_t));
+	if (sub_start == NULL)
+		return MG_ERR_NOMEM;
+	sub_start[0] = 0;
+	for (s = 0; s < ns; s++)
+	{
+		int64_t		len = data->series_start[s + 1] - data->series_start[s];
+		int64_t		take = len;
+
+		if (R < n)
+		{
+			take = (int64_t) ceil((double) R * len / n) + L - 1;
+			if (take > len)
+				take = len;
+		}
+		sub_start[s + 1] = sub_start[s] + take;
+	}
+	nsub = sub_start[ns];
+	Xs = mg_malloc(a, (size_t) nsub * m, sizeof(double));
+	sc = mg_malloc(a, (size_t) nsub, sizeof(double));
+	dis = mg_malloc(a, (size_t) nsub, sizeof(double));
+	rec = mg_malloc(a, (size_t) nsub, sizeof(double));
+	if (cfg->resid_norm != MG_RESID_NONE)
+		resid = mg_malloc(a, (size_t) nsub * m, sizeof(float));
+	if (!Xs || !sc || !dis || !rec ||
+		(cfg->resid_norm != MG_RESID_NONE && !resid))
 	{
 		rc = MG_ERR_NOMEM;
 		goto done;
 	}
-	/* starts are in row order; evenly spaced picks keep warm start useful */
-	for (i = 0; i < nw; i++)
-		sel[i] = st->starts[(int64_t) ((double) i * st->nwin / nw)];
+	for (s = 0; s < ns; s++)
+	{
+		int64_t		take = sub_start[s + 1] - sub_start[s];
 
-	mg_score_opts_from_model(mdl, &o);
-	rc = mg_score_windows(mdl, a, st->P, mdl->stats.n_rows, sel, nw, &o, cb,
-						  dis, rec, NULL);
+		memcpy(Xs + (size_t) sub_start[s] * m,
+			   data->X + (size_t) (data->series_start[s + 1] - take) * m,
+			   sizeof(double) * (size_t) take * m);
+	}
+	sub.X = Xs;
+	sub.n = nsub;
+	sub.m = m;
+	sub.series_start = sub_start;
+	sub.nseries = ns;
+
+	rc = mg_score_series(mdl, a, &sub, &o, cb, sc, dis, rec, resid);
 	if (rc != MG_OK)
 		goto done;
-	for (i = 0; i < (int64_t) ns; i++)
+
+	/* keep the rows that got a score (series shorter than L get none) */
+	for (i = 0; i < nsub; i++)
+		if (isfinite(sc[i]))
+		{
+			sc[nf] = sc[i];
+			dis[nf] = dis[i];
+			rec[nf] = rec[i];
+			if (resid && nf != i)
+				memcpy(resid + (size_t) nf * m, resid + (size_t) i * m,
+					   sizeof(float) * m);
+			nf++;
+		}
+	if (nf == 0)
 	{
-		sc[i] = o.lambda * dis[i] + (1.0 - o.lambda) * rec[i];
+		rc = MG_ERR_NODATA;
+		goto done;
+	}
+	if (resid)
+	{
+		/* scales from this pass, then the same rows scored with them */
+		rc = fit_resid_scale(a, mdl, resid, (size_t) nf);
+		if (rc != MG_OK)
+			goto done;
+		rc = mg_score_series(mdl, a, &sub, &o, cb, sc, dis, rec, NULL);
+		if (rc != MG_OK)
+			goto done;
+		for (i = 0, nf = 0; i < nsub; i++)
+			if (isfinite(sc[i]))
+			{
+				sc[nf] = sc[i];
+				rec[nf] = rec[i];
+				nf++;
+			}
+	}
+	for (i = 0; i < nf; i++)
+	{
 		s1 += sc[i];
 		s2 += sc[i] * sc[i];
 		sr += rec[i];
 	}
-	mdl->stats.train_score_mean = s1 / ns;
-	mdl->stats.train_score_sd = sqrt(fmax(0.0, s2 / ns - (s1 / ns) * (s1 / ns)));
-	mdl->stats.train_rec_mean = sr / ns;
+	mdl->stats.train_score_mean = s1 / nf;
+	mdl->stats.train_score_sd = sqrt(fmax(0.0, s2 / nf - (s1 / nf) * (s1 / nf)));
+	mdl->stats.train_rec_mean = sr / nf;
 	if (cfg->threshold_auto)
-		mdl->threshold = mg_quantile(a, sc, (int64_t) ns, cfg->threshold_quantile);
+		mdl->threshold = mg_quantile(a, sc, nf, cfg->threshold_quantile);
 	if (!isfinite(mdl->threshold))
 		rc = MG_ERR_DIVERGED;
 done:
-	mg_free(a, sel);
+	mg_free(a, sub_start);
+	mg_free(a, Xs);
+	mg_free(a, sc);
 	mg_free(a, dis);
 	mg_free(a, rec);
-	mg_free(a, sc);
+	mg_free(a, resid);
 	return rc;
 }
 
@@ -563,13 +738,21 @@ mg_fit(const mg_alloc *a, const mg_config *cfg, const mg_data *data,
 	mdl->dspec.layers = cfg->layers_d;
 	mdl->dspec.out = 1;
 	mdl->dspec.out_act = MG_ACT_NONE;
+	if (cfg->encoder)
+	{
+		mdl->espec.in = st.k;
+		mdl->espec.hidden = cfg->hidden_g;
+		mdl->espec.layers = cfg->layers_g;
+		mdl->espec.out = cfg->latent_dim;
+		mdl->espec.out_act = MG_ACT_NONE;
+	}
 
 	mg_rng_seed(&st.rng, cfg->seed);
 	rc = train_state_init(&st);
 	if (rc == MG_OK)
 		rc = train_loop(&st, cb);
 	if (rc == MG_OK)
-		rc = pick_threshold(&st, cb);
+		rc = pick_threshold(&st, data, cb);
 	if (rc != MG_OK)
 		goto fail;
 

@@ -45,6 +45,8 @@ typedef struct inv_state
 	int			prevB;			/* batch size of the round in Zprev */
 	mg_net_ws  *gws;
 	mg_net_ws  *dws;
+	mg_net_ws  *ews;			/* encoder, when used */
+	float	   *rowbuf;			/* [m] one step's column residuals */
 	float	   *X;				/* [L][Bt][k] */
 	float	   *Y;				/* [L][Bt][k] */
 	float	   *dY;				/* [L][Bt][k] */
@@ -77,6 +79,7 @@ mg_score_opts_from_model(const mg_model *model, mg_score_opts *o)
 	o->lambda = c->lambda;
 	o->batch = MG_SCORE_BATCH_DEFAULT;
 	o->seed = c->seed ^ UINT64_C(0x5C0BE5C0BE5C0BE5);
+	o->use_encoder = model->e_params != NULL;
 }
 
 /* qsort comparator for doubles */
@@ -135,6 +138,8 @@ inv_free(inv_state *s)
 
 	mg_net_ws_destroy(a, s->gws);
 	mg_net_ws_destroy(a, s->dws);
+	mg_net_ws_destroy(a, s->ews);
+	mg_free(a, s->rowbuf);
 	mg_free(a, s->X);
 	mg_free(a, s->Y);
 	mg_free(a, s->dY);
@@ -154,7 +159,7 @@ inv_free(inv_state *s)
 
 /* Allocate buffers for batches of up to Bt windows. */
 static mg_status
-inv_init(inv_state *s, const mg_model *model)
+inv_init(inv_state *s, const mg_model *model, int use_encoder)
 {
 	const mg_alloc *a = s->a;
 	size_t		LB = (size_t) s->L * s->Bt;
@@ -179,9 +184,14 @@ inv_init(inv_state *s, const mg_model *model)
 		!s->s2 || !s->logit || !s->sigma2 || !s->dist || !s->done ||
 		!s->prev_w || !s->win || !s->rowd)
 		return MG_ERR_NOMEM;
+	s->rowbuf = mg_malloc(a, (size_t) model->m, sizeof(float));
+	if (!s->rowbuf)
+		return MG_ERR_NOMEM;
 	rc = mg_net_ws_create(a, &model->gspec, s->L, s->Bt, &s->gws);
 	if (rc == MG_OK)
 		rc = mg_net_ws_create(a, &model->dspec, s->L, s->Bt, &s->dws);
+	if (rc == MG_OK && use_encoder)
+		rc = mg_net_ws_create(a, &model->espec, s->L, s->Bt, &s->ews);
 	return rc;
 }
 
@@ -345,6 +355,30 @@ invert_batch(inv_state *s, const mg_model *model, int B,
 	return MG_OK;
 }
 
+/*
+ * The paper's residual of one step: mean |x - y| over the k features plus
+ * the mean clipping excess over the m raw columns (ex may be NULL).
+ */
+static double
+mean_resid(const float *x, const float *y, int k, const float *ex, int m)
+{
+	double		sr = 0.0;
+	int			j;
+
+	for (j = 0; j < k; j++)
+		sr += fabs((double) x[j] - y[j]);
+	sr /= k;
+	if (ex)
+	{
+		double		se = 0.0;
+
+		for (j = 0; j < m; j++)
+			se += fabs((double) ex[j]);
+		sr += se / m;
+	}
+	return sr;
+}
+
 /* Per-window outputs of one batch. */
 static void
 batch_outputs(inv_state *s, const mg_model *model, int B,
@@ -378,46 +412,66 @@ batch_outputs(inv_state *s, const mg_model *model, int B,
 		{
 			size_t		off = ((size_t) t * B + i) * k;
 			double		sr = 0.0;
-
 			const float *ex = E ? E + (size_t) (starts[s->win[i]] + t) * m : NULL;
+			const float *scale = model->resid_scale;
+			int			agg = model->cfg.resid_agg;
+			float	   *dst;
 
-			for (j = 0; j < k; j++)
-				sr += fabs((double) s->X[off + j] - s->Y[off + j]);
-			sr /= k;
-			if (ex)
+			if (resid == NULL && scale == NULL && agg == MG_AGG_MEAN)
 			{
-				double		se = 0.0;
-
-				for (c = 0; c < m; c++)
-					se += fabs((double) ex[c]);
-				sr += se / m;
+				if (rec)
+					rec[s->win[i] * L + t] =
+						(float) mean_resid(s->X + off, s->Y + off, k, ex, m);
+				continue;
 			}
+
+			/* per raw column: |residual| (through PCA when on) + excess */
+			dst = resid ? resid + ((size_t) s->win[i] * L + t) * m : s->rowbuf;
+			if (p->pca_k > 0)
+			{
+				for (c = 0; c < m; c++)
+				{
+					double		v = 0.0;
+
+					for (j = 0; j < k; j++)
+						v += ((double) s->X[off + j] - s->Y[off + j]) *
+							p->pca_comp[(size_t) j * m + c];
+					dst[c] = (float) fabs(v);
+				}
+			}
+			else
+				for (j = 0; j < k; j++)
+					dst[j] = fabsf(s->X[off + j] - s->Y[off + j]);
+			if (ex)
+				for (c = 0; c < m; c++)
+					dst[c] += fabsf(ex[c]);
+
+			if (scale || agg != MG_AGG_MEAN)
+			{
+				/* rec combines the (scaled) columns: mean, rms or max */
+				for (c = 0; c < m; c++)
+				{
+					double		v;
+
+					if (scale)
+						dst[c] /= scale[c];
+					v = dst[c];
+					if (agg == MG_AGG_RMS)
+						sr += v * v;
+					else if (agg == MG_AGG_MAX)
+						sr = v > sr ? v : sr;
+					else
+						sr += v;
+				}
+				if (agg == MG_AGG_RMS)
+					sr = sqrt(sr / m);
+				else if (agg == MG_AGG_MEAN)
+					sr /= m;
+			}
+			else
+				sr = mean_resid(s->X + off, s->Y + off, k, ex, m);
 			if (rec)
 				rec[s->win[i] * L + t] = (float) sr;
-			if (resid)
-			{
-				float	   *dst = resid + ((size_t) s->win[i] * L + t) * m;
-
-				if (p->pca_k > 0)
-				{
-					/* back-project the residual onto the normalised columns */
-					for (c = 0; c < m; c++)
-					{
-						double		v = 0.0;
-
-						for (j = 0; j < k; j++)
-							v += ((double) s->X[off + j] - s->Y[off + j]) *
-								p->pca_comp[(size_t) j * m + c];
-						dst[c] = (float) fabs(v);
-					}
-				}
-				else
-					for (j = 0; j < k; j++)
-						dst[j] = fabsf(s->X[off + j] - s->Y[off + j]);
-				if (ex)
-					for (c = 0; c < m; c++)
-						dst[c] += fabsf(ex[c]);
-			}
 		}
 }
 
@@ -449,6 +503,7 @@ mg_score_windows_ex(const mg_model *model, const mg_alloc *a,
 	int64_t		rounds;
 	int64_t		r;
 	int64_t		w;
+	int			use_enc;
 	mg_status	rc;
 
 	if (model == NULL || P == NULL || o == NULL || nwin < 0 ||
@@ -467,7 +522,8 @@ mg_score_windows_ex(const mg_model *model, const mg_alloc *a,
 	s.k = model->k;
 	s.dz = model->gspec.in;
 	s.Bt = (int) (nwin < o->batch ? nwin : o->batch);
-	rc = inv_init(&s, model);
+	use_enc = o->use_encoder && model->e_params != NULL;
+	rc = inv_init(&s, model, use_enc);
 	if (rc != MG_OK)
 		goto done;
 
@@ -498,7 +554,11 @@ mg_score_windows_ex(const mg_model *model, const mg_alloc *a,
 				memcpy(s.X + ((size_t) t * B + i) * s.k,
 					   P + (size_t) (starts[s.win[i]] + t) * s.k,
 					   sizeof(float) * s.k);
-		init_latent(&s, B, starts, o->warm_start, o->seed);
+		if (use_enc)
+			mg_net_forward(&model->espec, model->e_params, s.ews, s.L, B,
+						   s.X, s.Z);
+		else
+			init_latent(&s, B, starts, o->warm_start, o->seed);
 		rc = invert_batch(&s, model, B, o, cb);
 		if (rc != MG_OK)
 			goto done;

@@ -104,7 +104,7 @@ MgThrow(mg_status st, const char *what)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 					 errmsg("%s: unsupported model format version", what),
-					 errdetail("The core reported: %s. This build reads format version %d.", desc,
+					 errdetail("The core reported: %s. This build reads format versions 1 to %d.", desc,
 							   MG_BLOB_FORMAT_VERSION),
 					 errhint("Install a mimgan version that reads this format.")));
 			break;

@@ -90,6 +90,10 @@ static const MgOptDef train_opts[] = {
 	{"threshold_quantile", MG_OPT_FLOAT, NULL, "a number in (0, 1)"},
 	{"threshold_windows", MG_OPT_INT, NULL, "an integer >= 0 (0: all windows)"},
 	{"on_missing", MG_OPT_ENUM, "error|skip", "'error' or 'skip'"},
+	{"encoder", MG_OPT_BOOL, NULL, "true or false"},
+	{"rec_weight", MG_OPT_FLOAT, NULL, "a number from 0 to 1000000"},
+	{"resid_norm", MG_OPT_ENUM, "none|train", "'none' or 'train'"},
+	{"resid_agg", MG_OPT_ENUM, "mean|rms|max", "'mean', 'rms' or 'max'"},
 	{NULL, 0, NULL, NULL}
 };
 
@@ -105,6 +109,7 @@ static const MgOptDef score_opts[] = {
 	{"lambda", MG_OPT_FLOAT, NULL, "a number in [0, 1]"},
 	{"batch", MG_OPT_INT, NULL, "an integer from 1 to 65536"},
 	{"seed", MG_OPT_UINT64, NULL, "an integer from 0 to 18446744073709551615"},
+	{"encoder", MG_OPT_BOOL, NULL, "true or false"},
 	{NULL, 0, NULL, NULL}
 };
 
@@ -308,7 +313,7 @@ ParseOptions(Jsonb *opts, const MgOptDef *defs, const char *what)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown %s option \"%s\"", what, key),
-					 errhint("Valid options are: %s.", OptionNames(defs))));
+					 errhint("Valid options are: %s%s.", OptionNames(defs), defs == score_opts ? ", top_k (mimgan_score only)" : "")));
 		tok = JsonbIteratorNext(&it, &v, true);
 		if (tok != WJB_VALUE)
 			elog(ERROR, "unexpected jsonb token %d for option \"%s\"", (int) tok, key);
@@ -366,8 +371,17 @@ MgParseTrainOptions(Jsonb *opts, mg_config *cfg, bool *verbose,
 	*verbose = false;
 	*missing_skip = false;
 
-	/* the preset first: paper Table 2 rows * and ** (ALGORITHM.md 5, 9) */
+	/*
+	 * The preset first: the paper's settings (ALGORITHM.md 9), with Table 2
+	 * rows * and ** for the shorter windows (ALGORITHM.md 5).
+	 */
 	pv = FindValue(vals, "preset");
+	if (pv != NULL)
+	{
+		mg_config_paper(cfg);
+		if (seq_len > 0)
+			cfg->seq_len = seq_len;
+	}
 	if (pv != NULL && pv->i != 0)
 	{
 		cfg->batch_size = 256;
@@ -410,6 +424,10 @@ MgParseTrainOptions(Jsonb *opts, mg_config *cfg, bool *verbose,
 		SETI("invert_optim", invert_optim);
 		SETI("warm_start", warm_start);
 		SETI("wd_mode", wd_mode);
+		SETI("encoder", encoder);
+		SETF("rec_weight", rec_weight);
+		SETI("resid_norm", resid_norm);
+		SETI("resid_agg", resid_agg);
 		else if (strcmp(k, "seed") == 0)
 		{
 			cfg->seed = o->u;
@@ -528,6 +546,15 @@ MgParseScoreOptions(Jsonb *opts, const mg_model *model, mg_score_opts *o,
 		}
 		else if (strcmp(k, "seed") == 0)
 			o->seed = v->u;
+		else if (strcmp(k, "encoder") == 0)
+		{
+			if (v->i != 0 && model->e_params == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("this model has no encoder"),
+						 errhint("Train with '{\"encoder\": true}' to score through an encoder.")));
+			o->use_encoder = (int) v->i;
+		}
 		if (!ok)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -578,6 +605,8 @@ MgConfigToJsonb(const mg_config *cfg)
 	static const char *const init_w[] = {"ref", "glorot"};
 	static const char *const wd_w[] = {"none", "adamw", "tf"};
 	static const char *const inv_w[] = {"adam", "rmsprop"};
+	static const char *const rnorm_w[] = {"none", "train"};
+	static const char *const ragg_w[] = {"mean", "rms", "max"};
 
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
@@ -625,6 +654,10 @@ MgConfigToJsonb(const mg_config *cfg)
 		AppendDouble(&buf, "threshold", cfg->threshold);
 	AppendDouble(&buf, "threshold_quantile", cfg->threshold_quantile);
 	INT("threshold_windows", cfg->threshold_windows);
+	BOOL("encoder", cfg->encoder);
+	AppendFloat(&buf, "rec_weight", cfg->rec_weight);
+	WORD("resid_norm", rnorm_w, cfg->resid_norm);
+	WORD("resid_agg", ragg_w, cfg->resid_agg);
 #undef INT
 #undef WORD
 #undef BOOL

@@ -546,9 +546,13 @@ net_loss(net_case *c)
 	return dot_d(c->r, c->Y, (size_t) c->T * c->B * c->spec.out);
 }
 
-/* Central-difference check of v[0..n) against ana; returns the max error. */
+/*
+ * Central-difference check of v[0..n) against ana for the loss
+ * scale * f(ctx); returns the max relative error.
+ */
 static double
-net_gc_block(net_case *c, float *v, const float *ana, size_t n)
+fd_block(double (*f) (void *), void *ctx, double scale, float *v,
+		 const float *ana, size_t n)
 {
 	double		maxe = 0.0;
 	size_t		i;
@@ -563,15 +567,28 @@ net_gc_block(net_case *c, float *v, const float *ana, size_t n)
 					e;
 
 		v[i] = vp;
-		lp = net_loss(c);
+		lp = scale * f(ctx);
 		v[i] = vm;
-		lm = net_loss(c);
+		lm = scale * f(ctx);
 		v[i] = v0;
 		e = gc_err(ana[i], (lp - lm) / ((double) vp - (double) vm));
 		if (!(e <= maxe))
 			maxe = (e == e) ? e : INFINITY;
 	}
 	return maxe;
+}
+
+static double
+net_loss_cb(void *c)
+{
+	return net_loss((net_case *) c);
+}
+
+/* Central-difference check of v[0..n) against ana; returns the max error. */
+static double
+net_gc_block(net_case *c, float *v, const float *ana, size_t n)
+{
+	return fd_block(net_loss_cb, c, 1.0, v, ana, n);
 }
 
 /* Gradient check of a 2-layer net with the given output activation. */
@@ -725,6 +742,137 @@ net_init_checks(void)
 }
 
 /* Network: init, gradient checks for both output activations */
+/* Reconstruction through an encoder: loss, data and gradients. */
+typedef struct recon_case
+{
+	mg_net_spec es,
+				gs;
+	int			T,
+				B;
+	mg_net_ws  *ews,
+			   *gws;
+	float	   *ep,
+			   *gp,
+			   *X,
+			   *Z,
+			   *Y,
+			   *dY,
+			   *dZ;
+} recon_case;
+
+static double
+recon_loss(recon_case *c)
+{
+	return mg_recon_loss(&c->es, c->ep, c->ews, &c->gs, c->gp, c->gws, c->T,
+						 c->B, c->X, c->Z, c->Y, NULL, NULL, 1.0f, NULL, NULL);
+}
+
+static double
+recon_loss_cb(void *c)
+{
+	return recon_loss((recon_case *) c);
+}
+
+/* Central differences of 3 * recon_loss against ana (weight 3). */
+static double
+recon_gc_block(recon_case *c, float *v, const float *ana, size_t n)
+{
+	return fd_block(recon_loss_cb, c, 3.0, v, ana, n);
+}
+
+static void
+recon_gradcheck(void)
+{
+	recon_case	c;
+	mg_rng		r;
+	size_t		ne,
+				ng,
+				nx,
+				nz,
+				i;
+	float	   *de,
+			   *dg,
+			   *dg2;
+	double		l,
+				sum = 0.0,
+				e1,
+				e2;
+	int			ok = 1;
+
+	c.es.in = 3;
+	c.es.hidden = 5;
+	c.es.layers = 1;
+	c.es.out = 2;
+	c.es.out_act = MG_ACT_NONE;
+	c.gs.in = 2;
+	c.gs.hidden = 4;
+	c.gs.layers = 2;
+	c.gs.out = 3;
+	c.gs.out_act = MG_ACT_TANH;
+	c.T = 9;
+	c.B = 3;
+	ne = mg_net_nparams(&c.es);
+	ng = mg_net_nparams(&c.gs);
+	nx = (size_t) c.T * c.B * 3;
+	nz = (size_t) c.T * c.B * 2;
+	mg_rng_seed(&r, 77);
+	c.ep = fbuf(ne);
+	c.gp = fbuf(ng);
+	c.X = fbuf(nx);
+	c.Y = fbuf(nx);
+	c.dY = fbuf(nx);
+	c.Z = fbuf(nz);
+	c.dZ = fbuf(nz);
+	de = fbuf(ne);
+	dg = fbuf(ng);
+	dg2 = fbuf(ng);
+	fill_u(&r, c.ep, ne, 0.6);
+	fill_u(&r, c.gp, ng, 0.6);
+	fill_u(&r, c.X, nx, 0.9);
+	CHECK(mg_net_ws_create(&mg_alloc_std, &c.es, c.T, c.B, &c.ews) == MG_OK &&
+		  mg_net_ws_create(&mg_alloc_std, &c.gs, c.T, c.B, &c.gws) == MG_OK,
+		  "recon ws");
+
+	/* the loss is the mean squared error of G(E(X)) */
+	l = recon_loss(&c);
+	for (i = 0; i < nx; i++)
+		sum += ((double) c.Y[i] - c.X[i]) * ((double) c.Y[i] - c.X[i]);
+	CHECK(fabs(l - sum / nx) < 1e-12 && l > 0, "recon loss is the MSE (%g)", l);
+
+	/* gradients are added (not assigned), scaled by the weight */
+	for (i = 0; i < ne; i++)
+		de[i] = 0.0f;
+	for (i = 0; i < ng; i++)
+		dg[i] = 0.0f;
+	mg_recon_loss(&c.es, c.ep, c.ews, &c.gs, c.gp, c.gws, c.T, c.B, c.X, c.Z,
+				  c.Y, c.dY, c.dZ, 3.0f, de, dg);
+	e1 = recon_gc_block(&c, c.ep, de, ne);
+	e2 = recon_gc_block(&c, c.gp, dg, ng);
+	printf("  recon grad check max rel err: encoder %.2g generator %.2g\n", e1, e2);
+	CHECK(e1 < GC_TOL, "recon encoder grad err %g", e1);
+	CHECK(e2 < GC_TOL, "recon generator grad err %g", e2);
+	for (i = 0; i < ng; i++)
+		dg2[i] = 1.0f;
+	mg_recon_loss(&c.es, c.ep, c.ews, &c.gs, c.gp, c.gws, c.T, c.B, c.X, c.Z,
+				  c.Y, c.dY, c.dZ, 3.0f, NULL, dg2);
+	for (i = 0; i < ng; i++)
+		ok &= fabsf(dg2[i] - 1.0f - dg[i]) <= 1e-6f * (1.0f + fabsf(dg[i]));
+	CHECK(ok, "recon gradient accumulates into grad_g; grad_e may be NULL");
+
+	mg_net_ws_destroy(&mg_alloc_std, c.ews);
+	mg_net_ws_destroy(&mg_alloc_std, c.gws);
+	mg_free(&mg_alloc_std, c.ep);
+	mg_free(&mg_alloc_std, c.gp);
+	mg_free(&mg_alloc_std, c.X);
+	mg_free(&mg_alloc_std, c.Y);
+	mg_free(&mg_alloc_std, c.dY);
+	mg_free(&mg_alloc_std, c.Z);
+	mg_free(&mg_alloc_std, c.dZ);
+	mg_free(&mg_alloc_std, de);
+	mg_free(&mg_alloc_std, dg);
+	mg_free(&mg_alloc_std, dg2);
+}
+
 void
 suite_net(void)
 {
@@ -734,6 +882,7 @@ suite_net(void)
 	net_init_checks();
 	net_gradcheck(MG_ACT_TANH);
 	net_gradcheck(MG_ACT_NONE);
+	recon_gradcheck();
 	CHECK(mg_net_ws_create(&mg_alloc_std, &bad, 3, 3, &ws) == MG_ERR_ARG &&
 		  ws == NULL, "bad spec");
 }

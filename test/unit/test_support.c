@@ -774,7 +774,7 @@ make_model(int pca, int with_meta)
 	mg_rng_seed(&r, 99);
 	for (i = 0; i < 80; i++)
 		X[i] = mg_rng_normal(&r) * (1 + i % 4);
-	mg_config_default(&mdl->cfg);
+	mg_config_paper(&mdl->cfg);
 	mdl->cfg.seq_len = 10;
 	mdl->cfg.latent_dim = 3;
 	mdl->cfg.hidden_g = 4;
@@ -850,6 +850,123 @@ try_load(const uint8_t *b, size_t len)
 	return rc;
 }
 
+/*
+ * A version-1 blob (the 0.1.0 format) is still read.  Build one from the
+ * version-2 blob b of a model without encoder or residual scales by
+ * removing the v2 fields (config tail, the u32 scale count, loss_rec).
+ */
+static void
+check_blob_v1(const uint8_t *b, size_t len, const mg_model *mdl)
+{
+	const mg_alloc *a = &mg_alloc_std;
+	size_t		tail = 4 + mdl->meta_len + 4;	/* crc, meta, meta_len */
+	size_t		p_lossrec = len - tail - 8;
+	size_t		p_nsc = len - tail - 88 - 8 - 4;
+	size_t		n1 = len - 16 - 4 - 8;
+	uint8_t    *v1 = mg_malloc(a, n1, 1);
+	uint8_t    *q = v1;
+	mg_model   *m1 = NULL;
+	mg_status	rc;
+	size_t		i;
+
+	memcpy(q, b, 196);			/* header and the version-1 config */
+	q += 196;
+	memcpy(q, b + 212, p_nsc - 212);
+	q += p_nsc - 212;
+	memcpy(q, b + p_nsc + 4, p_lossrec - (p_nsc + 4));
+	q += p_lossrec - (p_nsc + 4);
+	memcpy(q, b + p_lossrec + 8, len - (p_lossrec + 8));
+	v1[8] = 1;
+	for (i = 0; i < 8; i++)
+		v1[16 + i] = (uint8_t) ((uint64_t) n1 >> (8 * i));
+	fix_crc(v1, n1);
+	rc = mg_model_deserialize(v1, n1, a, &m1);
+	CHECK(rc == MG_OK, "version 1 blob read: %s", mg_status_string(rc));
+	if (m1)
+	{
+		CHECK(m1->cfg.encoder == 0 && m1->cfg.resid_norm == MG_RESID_NONE &&
+			  m1->e_params == NULL && m1->resid_scale == NULL &&
+			  m1->stats.loss_rec == 0.0 && m1->threshold == mdl->threshold &&
+			  memcmp(m1->g_params, mdl->g_params,
+					 mg_net_nparams(&mdl->gspec) * sizeof(float)) == 0 &&
+			  m1->meta_len == mdl->meta_len,
+			  "version 1 blob: same weights, no v2 parts");
+		mg_model_free(a, m1);
+	}
+	/* a version-1 blob cannot carry v2 fields: the layout would not end */
+	v1[8] = 2;
+	fix_crc(v1, n1);
+	CHECK(try_load(v1, n1) != MG_OK, "version-1 body labelled 2 refused");
+	mg_free(a, v1);
+}
+
+/* An encoder and residual scales survive the round trip. */
+static void
+check_blob_encoder(void)
+{
+	const mg_alloc *a = &mg_alloc_std;
+	mg_model   *mdl = make_model(0, 1),
+			   *m2 = NULL;
+	uint8_t    *b1 = NULL,
+			   *cp;
+	size_t		l1 = 0,
+				ne,
+				i;
+	mg_rng		r;
+	int			refused = 0;
+
+	mdl->cfg.encoder = 1;
+	mdl->cfg.resid_norm = MG_RESID_TRAIN;
+	mdl->espec.in = mdl->k;
+	mdl->espec.hidden = mdl->cfg.hidden_g;
+	mdl->espec.layers = mdl->cfg.layers_g;
+	mdl->espec.out = mdl->cfg.latent_dim;
+	mdl->espec.out_act = MG_ACT_NONE;
+	ne = mg_net_nparams(&mdl->espec);
+	mg_rng_seed(&r, 3);
+	mdl->e_params = mg_malloc(a, ne, sizeof(float));
+	mg_rng_fill_normal(&r, mdl->e_params, ne, 0.5f);
+	CHECK(mg_model_serialize(mdl, a, &b1, &l1) == MG_ERR_ARG && b1 == NULL,
+		  "resid_norm without scales not serialized");
+	mdl->resid_scale = mg_malloc(a, (size_t) mdl->m, sizeof(float));
+	for (i = 0; i < (size_t) mdl->m; i++)
+		mdl->resid_scale[i] = 0.1f * (float) (i + 1);
+	mdl->stats.loss_rec = 0.0625;
+	CHECK(mg_model_serialize(mdl, a, &b1, &l1) == MG_OK, "encoder model serialized");
+	CHECK(mg_model_deserialize(b1, l1, a, &m2) == MG_OK && m2 != NULL &&
+		  m2->cfg.encoder == 1 && m2->cfg.resid_norm == MG_RESID_TRAIN &&
+		  memcmp(&m2->espec, &mdl->espec, sizeof(mg_net_spec)) == 0 &&
+		  memcmp(m2->e_params, mdl->e_params, ne * sizeof(float)) == 0 &&
+		  memcmp(m2->resid_scale, mdl->resid_scale, mdl->m * sizeof(float)) == 0 &&
+		  m2->stats.loss_rec == 0.0625, "encoder and scales round trip");
+	mg_model_free(a, m2);
+	/* damage anywhere in the new parts is refused */
+	cp = mg_malloc(a, l1, 1);
+	for (i = 0; i < 400; i++)
+	{
+		size_t		pos = (size_t) (mg_rng_uniform(&r) * l1);
+
+		memcpy(cp, b1, l1);
+		cp[pos] ^= (uint8_t) (1u << (mg_rng_next(&r) & 7));
+		if (try_load(cp, l1) != MG_OK)
+			refused++;
+	}
+	CHECK(refused == 400, "encoder blob bit flips refused: %d of 400", refused);
+	/* a zero scale with a valid checksum is refused */
+	memcpy(cp, b1, l1);
+	{
+		size_t		p0 = l1 - (4 + mdl->meta_len + 4) - 88 - 8 - 4 * mdl->m;
+
+		memset(cp + p0, 0, 4);
+		fix_crc(cp, l1);
+		CHECK(try_load(cp, l1) == MG_ERR_BLOB_INVALID, "zero residual scale refused");
+	}
+	mg_free(a, cp);
+	mg_free(a, b1);
+	mg_model_free(a, mdl);
+}
+
+
 /* Defaults are valid; each out-of-range field is named. */
 static void
 check_config(void)
@@ -857,13 +974,19 @@ check_config(void)
 	mg_config	c;
 	const char *field = NULL;
 
-	mg_config_default(&c);
-	CHECK(mg_config_validate(&c, &field) == MG_OK && field == NULL, "defaults valid");
+	mg_config_paper(&c);
+	CHECK(mg_config_validate(&c, &field) == MG_OK && field == NULL, "paper settings valid");
 	CHECK(c.seq_len == 90 && c.step == 10 && c.latent_dim == 15 && c.hidden_g == 100 &&
 		  c.epochs == 100 && c.batch_size == 512 && c.d_rounds == 6 && c.g_rounds == 3 &&
 		  c.lr_d == 5e-4f && c.wd_mode == MG_WD_ADAMW && c.lambda == 0.8 &&
 		  c.invert_iters == 1000 && c.invert_optim == MG_INV_RMSPROP &&
-		  c.threshold_quantile == 0.99, "documented defaults");
+		  c.init == MG_INIT_REF && c.encoder == 0 && c.resid_norm == MG_RESID_NONE &&
+		  c.threshold_quantile == 0.99, "the paper's settings (ALGORITHM.md 9)");
+	mg_config_default(&c);
+	CHECK(mg_config_validate(&c, &field) == MG_OK && field == NULL, "defaults valid");
+	CHECK(c.encoder == 1 && c.resid_norm == MG_RESID_TRAIN && c.init == MG_INIT_GLOROT &&
+		  c.invert_iters == 0 && c.loss == MG_LOSS_MIM && c.latent_dim == 15,
+		  "documented defaults (doc/benchmarks.md)");
 	c.seq_len = 5;
 	CHECK(mg_config_validate(&c, &field) == MG_OK, "small seq_len with default strides");
 #define BADCFG(stmt, name) \
@@ -874,6 +997,11 @@ check_config(void)
 		CHECK(mg_config_validate(&c, &field) == MG_ERR_ARG && field != NULL && \
 			  strcmp(field, name) == 0, "%s: got %s", name, field ? field : "(null)"); \
 	} while (0)
+	BADCFG(c.encoder = 2, "encoder");
+	BADCFG(c.rec_weight = -1.0f, "rec_weight");
+	BADCFG(c.rec_weight = NAN, "rec_weight");
+	BADCFG(c.resid_norm = 2, "resid_norm");
+	BADCFG(c.resid_agg = 3, "resid_agg");
 	BADCFG(c.seq_len = 1, "seq_len");
 	BADCFG(c.seq_len = 10001, "seq_len");
 	BADCFG(c.step = 0, "step");
@@ -1042,6 +1170,7 @@ suite_blob(void)
 	size_t		ng;
 
 	check_config();
+	check_blob_encoder();
 
 	/* CRC-32C check value (RFC 3720 / iSCSI) and chaining */
 	CHECK(mg_crc32c(0, "123456789", 9) == 0xE3069283u, "crc32c check value");
@@ -1052,9 +1181,9 @@ suite_blob(void)
 	CHECK(mg_model_serialize(mdl, a, &b1, &l1) == MG_OK, "serialize");
 	CHECK(memcmp(b1, MG_BLOB_MAGIC, 8) == 0, "magic at offset 0");
 	/* total length as documented in doc/model-format.md (m 4, pca_k 2) */
-	CHECK(l1 == 24 + 172 + 16 + 16 * 4 + 8 * 4 * 3 + 40 + 16 +
+	CHECK(l1 == 24 + 188 + 16 + 16 * 4 + 8 * 4 * 3 + 40 + 16 +
 		  4 * (mg_net_nparams(&mdl->gspec) + mg_net_nparams(&mdl->dspec)) +
-		  8 + 80 + 4 + mdl->meta_len + 4, "documented length formula (%d)", (int) l1);
+		  4 + 8 + 88 + 4 + mdl->meta_len + 4, "documented length formula (%d)", (int) l1);
 	CHECK(mg_model_serialize(mdl, a, &b2, &l2) == MG_OK && l1 == l2 &&
 		  memcmp(b1, b2, l1) == 0, "serialize twice gives identical bytes");
 	rc = mg_model_deserialize(b1, l1, a, &m2);
@@ -1121,8 +1250,12 @@ suite_blob(void)
 	cp[0] = 'X';
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_MAGIC, "wrong magic");
 	memcpy(cp, b1, l1);
-	cp[8] = 2;
+	cp[8] = 3;
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_VERSION, "wrong version");
+	memcpy(cp, b1, l1);
+	cp[8] = 0;
+	CHECK(try_load(cp, l1) == MG_ERR_BLOB_VERSION, "version 0");
+	check_blob_v1(b1, l1, mdl);
 	memcpy(cp, b1, l1);
 	cp[16] ^= 1;
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_SHORT, "wrong total length");
@@ -1145,8 +1278,8 @@ suite_blob(void)
 	cp[24] = 1;					/* seq_len = 1 */
 	fix_crc(cp, l1);
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_INVALID, "seq_len 1 refused");
-	/* m at 24 + 172; k after it; norm, pca_k; then 4 f64 arrays of m */
-	off = 24 + 172;
+	/* m at 24 + 188; k after it; norm, pca_k; then 4 f64 arrays of m */
+	off = 24 + 188;
 	memcpy(cp, b1, l1);
 	cp[off] = 0;
 	fix_crc(cp, l1);
@@ -1160,7 +1293,7 @@ suite_blob(void)
 	cp[off + 16 + 6] = 0xF0;
 	fix_crc(cp, l1);
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_INVALID, "non-finite shift refused");
-	off = 24 + 172 + 16 + 3 * 4 * 8 + 2 * 4 * 8 + 40;	/* u64 n_g */
+	off = 24 + 188 + 16 + 3 * 4 * 8 + 2 * 4 * 8 + 40;	/* u64 n_g */
 	memcpy(cp, b1, l1);
 	cp[off + 7] = 0x10;			/* huge parameter count */
 	fix_crc(cp, l1);

@@ -490,6 +490,139 @@ auc(const double *s, const uint8_t *y, int64_t n)
 }
 
 /*
+ * The encoder path of scoring: with invert_iters 0, a window's residual part
+ * is the mean over columns of |x - G(E(x))| / scale, computed here directly.
+ */
+static void
+check_encoder_path(const mg_model *mdl, const double *X, int nwin)
+{
+	const mg_alloc *a = &mg_alloc_std;
+	int			L = mdl->cfg.seq_len;
+	int			k = mdl->k;
+	int			dz = mdl->gspec.in;
+	int64_t		n = (int64_t) nwin + L;
+	float	   *P = malloc(sizeof(float) * n * k);
+	float	   *rec = malloc(sizeof(float) * nwin * L);
+	float	   *xb = malloc(sizeof(float) * L * nwin * k);
+	float	   *zb = malloc(sizeof(float) * L * nwin * dz);
+	float	   *yb = malloc(sizeof(float) * L * nwin * k);
+	int64_t    *starts = malloc(sizeof(int64_t) * nwin);
+	mg_net_ws  *ews = NULL,
+			   *gws = NULL;
+	mg_score_opts o;
+	double		maxe = 0.0;
+	int			w,
+				t,
+				j;
+
+	CHECK(mdl->e_params != NULL && mdl->resid_scale != NULL && mdl->prep->pca_k == 0,
+		  "encoder model with residual scales");
+	mg_prep_apply(mdl->prep, X, n, P);
+	for (w = 0; w < nwin; w++)
+		starts[w] = w;
+	mg_score_opts_from_model(mdl, &o);
+	o.invert_iters = 0;
+	o.batch = 7;				/* several batches */
+	CHECK(o.use_encoder == 1, "encoder used by default");
+	CHECK(mg_score_windows(mdl, a, P, n, starts, nwin, &o, NULL, NULL, rec, NULL) == MG_OK,
+		  "score through the encoder");
+	for (t = 0; t < L; t++)
+		for (w = 0; w < nwin; w++)
+			memcpy(xb + ((size_t) t * nwin + w) * k, P + (size_t) (w + t) * k,
+				   sizeof(float) * k);
+	mg_net_ws_create(a, &mdl->espec, L, nwin, &ews);
+	mg_net_ws_create(a, &mdl->gspec, L, nwin, &gws);
+	mg_net_forward(&mdl->espec, mdl->e_params, ews, L, nwin, xb, zb);
+	mg_net_forward(&mdl->gspec, mdl->g_params, gws, L, nwin, zb, yb);
+	for (t = 0; t < L; t++)
+		for (w = 0; w < nwin; w++)
+		{
+			double		v = 0.0,
+						e;
+
+			for (j = 0; j < k; j++)
+			{
+				size_t		q = ((size_t) t * nwin + w) * k + j;
+
+				v += fabs((double) xb[q] - yb[q]) / mdl->resid_scale[j];
+			}
+			v /= k;
+			e = fabs(v - rec[(size_t) w * L + t]) / (1e-3 + fabs(v));
+			if (!(e <= maxe))
+				maxe = e;
+		}
+	CHECK(maxe < 1e-4, "encoder residual vs direct computation: rel err %g", maxe);
+
+	/* resid_agg: rms and max of the scaled columns (a shallow copy) */
+	{
+		mg_model	cp = *mdl;
+		float	   *rr = malloc(sizeof(float) * nwin * L);
+		float	   *rm = malloc(sizeof(float) * nwin * L);
+		double		e_rms = 0.0,
+					e_max = 0.0;
+
+		cp.cfg.resid_agg = MG_AGG_RMS;
+		CHECK(mg_score_windows(&cp, a, P, n, starts, nwin, &o, NULL, NULL, rr, NULL) == MG_OK,
+			  "score with rms");
+		cp.cfg.resid_agg = MG_AGG_MAX;
+		CHECK(mg_score_windows(&cp, a, P, n, starts, nwin, &o, NULL, NULL, rm, NULL) == MG_OK,
+			  "score with max");
+		for (t = 0; t < L; t++)
+			for (w = 0; w < nwin; w++)
+			{
+				double		s2 = 0.0,
+							mx = 0.0;
+
+				for (j = 0; j < k; j++)
+				{
+					size_t		q = ((size_t) t * nwin + w) * k + j;
+					double		v = fabs((double) xb[q] - yb[q]) / mdl->resid_scale[j];
+
+					s2 += v * v;
+					mx = v > mx ? v : mx;
+				}
+				s2 = sqrt(s2 / k);
+				e_rms = fmax(e_rms, fabs(s2 - rr[(size_t) w * L + t]) / (1e-3 + s2));
+				e_max = fmax(e_max, fabs(mx - rm[(size_t) w * L + t]) / (1e-3 + mx));
+			}
+		CHECK(e_rms < 1e-4 && e_max < 1e-4, "rms / max aggregation: rel err %g / %g",
+			  e_rms, e_max);
+		free(rr);
+		free(rm);
+	}
+	/* a few inversion steps from E(x) do not make the fit worse */
+	{
+		float	   *rec2 = malloc(sizeof(float) * nwin * L);
+		double		s0 = 0.0,
+					s1 = 0.0;
+
+		o.invert_iters = 20;
+		o.invert_tol = 0.0f;
+		o.invert_optim = MG_INV_ADAM;
+		o.invert_lr = 0.01f;
+		CHECK(mg_score_windows(mdl, a, P, n, starts, nwin, &o, NULL, NULL, rec2, NULL) == MG_OK,
+			  "refine from the encoder");
+		for (j = 0; j < nwin * L; j++)
+		{
+			s0 += rec[j];
+			s1 += rec2[j];
+		}
+		printf("  encoder path: rel err %.2g; mean scaled residual %.4f, refined %.4f\n",
+			   maxe, s0 / (nwin * L), s1 / (nwin * L));
+		CHECK(s1 <= s0 * 1.02, "refinement from E(x) made the fit worse (%g > %g)", s1, s0);
+		free(rec2);
+	}
+	mg_net_ws_destroy(a, ews);
+	mg_net_ws_destroy(a, gws);
+	free(P);
+	free(rec);
+	free(xb);
+	free(zb);
+	free(yb);
+	free(starts);
+}
+
+/*
  * End to end: train on normal generated data, score a test series with
  * injected anomalies (spikes, a level shift, a frozen channel and a
  * channel swap); the DIRE score must separate them (ROC-AUC >= 0.9).
@@ -590,6 +723,23 @@ suite_e2e(void)
 	printf("  e2e: D(x)=%.3f D(G(z))=%.3f ROC-AUC DIRE %.3f, rec %.3f, threshold %.4f\n",
 		   mdl->stats.d_real, mdl->stats.d_fake, auc_dire, auc_rec, mdl->threshold);
 	CHECK(auc_dire >= 0.9, "DIRE ROC-AUC %.3f < 0.9", auc_dire);
+	check_encoder_path(mdl, Xte, 40);
+	mg_model_free(a, mdl);
+	mdl = NULL;
+
+	/* the paper's path: no encoder, latent search from noise */
+	c.encoder = 0;
+	c.resid_norm = MG_RESID_NONE;
+	CHECK(mg_fit(a, &c, &dtr, NULL, &mdl) == MG_OK, "fit without encoder");
+	if (mdl == NULL)
+		goto out;
+	CHECK(mdl->e_params == NULL && mdl->resid_scale == NULL, "no encoder parts");
+	mg_score_opts_from_model(mdl, &o);
+	o.step = 5;
+	CHECK(mg_score_series(mdl, a, &dte, &o, NULL, sc, NULL, rc, NULL) == MG_OK, "score");
+	auc_dire = auc(sc, lab, nte);
+	printf("  e2e without encoder: ROC-AUC DIRE %.3f\n", auc_dire);
+	CHECK(auc_dire >= 0.9, "DIRE ROC-AUC without encoder %.3f < 0.9", auc_dire);
 	mg_model_free(a, mdl);
 out:
 	free(Xtr);
