@@ -10,6 +10,7 @@ SELECT mimgan_train('metrics', ARRAY['cpu','mem','io'], 10, 'ts', 'host', 'm_err
   '{"epochs":1,"hidden_g":4,"hidden_d":4,"batch_size":16,"latent_dim":2,"invert_iters":2,"seed":1,"threshold_windows":16,"encoder":false}');
 SELECT count(*) FROM mimgan_score('m_err_noenc', NULL::metrics, '{"encoder": true}');
 SELECT count(*) FROM mimgan_score('m_err', NULL::metrics, '{"encoder": "on"}');
+SELECT count(*) FROM mimgan_score('m_err', NULL::metrics, '{"encoder": false, "invert_iters": 0}');
 -- without its encoder, a model is scored by the latent search from noise
 SELECT count(score) AS scored,
        bool_and(score IS DISTINCT FROM NULL) AS all_scored

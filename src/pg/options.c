@@ -561,6 +561,14 @@ MgParseScoreOptions(Jsonb *opts, const mg_model *model, mg_score_opts *o,
 					 errmsg("invalid value for option \"%s\": %s", k, v->text),
 					 errhint("The value of \"%s\" must be %s.", k, v->def->range)));
 	}
+
+	/* without its encoder, a latent search must actually run */
+	if (!o->use_encoder && model->e_params != NULL && o->invert_iters == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("scoring without the encoder needs \"invert_iters\" above 0"),
+				 errdetail("The model's invert_iters is 0: it relies on its encoder for the latent."),
+				 errhint("Add an \"invert_iters\" option, e.g. '{\"encoder\": false, \"invert_iters\": 100}'.")));
 }
 
 /* Append ", \"key\": " to buf (the first key without the comma). */
