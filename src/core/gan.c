@@ -525,7 +525,6 @@ pick_threshold(mg_train_state *st, const mg_data *data,
 	int64_t    *sub_start;
 	double	   *Xs = NULL;
 	double	   *sc = NULL;
-	double	   *dis = NULL;
 	double	   *rec = NULL;
 	float	   *resid = NULL;
 	mg_data		sub;
@@ -563,11 +562,10 @@ pick_threshold(mg_train_state *st, const mg_data *data,
 	nsub = sub_start[ns];
 	Xs = mg_malloc(a, (size_t) nsub * m, sizeof(double));
 	sc = mg_malloc(a, (size_t) nsub, sizeof(double));
-	dis = mg_malloc(a, (size_t) nsub, sizeof(double));
 	rec = mg_malloc(a, (size_t) nsub, sizeof(double));
 	if (cfg->resid_norm != MG_RESID_NONE)
 		resid = mg_malloc(a, (size_t) nsub * m, sizeof(float));
-	if (!Xs || !sc || !dis || !rec ||
+	if (!Xs || !sc || !rec ||
 		(cfg->resid_norm != MG_RESID_NONE && !resid))
 	{
 		rc = MG_ERR_NOMEM;
@@ -587,43 +585,45 @@ pick_threshold(mg_train_state *st, const mg_data *data,
 	sub.series_start = sub_start;
 	sub.nseries = ns;
 
-	rc = mg_score_series(mdl, a, &sub, &o, cb, sc, dis, rec, resid);
+	if (resid)
+	{
+		/* a first pass gives the column scales (rows with a score only) */
+		rc = mg_score_series(mdl, a, &sub, &o, cb, sc, NULL, NULL, resid);
+		if (rc != MG_OK)
+			goto done;
+		for (i = 0; i < nsub; i++)
+			if (isfinite(sc[i]))
+			{
+				if (nf != i)
+					memcpy(resid + (size_t) nf * m, resid + (size_t) i * m,
+						   sizeof(float) * m);
+				nf++;
+			}
+		if (nf == 0)
+		{
+			rc = MG_ERR_NODATA;
+			goto done;
+		}
+		rc = fit_resid_scale(a, mdl, resid, (size_t) nf);
+		if (rc != MG_OK)
+			goto done;
+	}
+	rc = mg_score_series(mdl, a, &sub, &o, cb, sc, NULL, rec, NULL);
 	if (rc != MG_OK)
 		goto done;
 
 	/* keep the rows that got a score (series shorter than L get none) */
-	for (i = 0; i < nsub; i++)
+	for (i = 0, nf = 0; i < nsub; i++)
 		if (isfinite(sc[i]))
 		{
 			sc[nf] = sc[i];
-			dis[nf] = dis[i];
 			rec[nf] = rec[i];
-			if (resid && nf != i)
-				memcpy(resid + (size_t) nf * m, resid + (size_t) i * m,
-					   sizeof(float) * m);
 			nf++;
 		}
 	if (nf == 0)
 	{
 		rc = MG_ERR_NODATA;
 		goto done;
-	}
-	if (resid)
-	{
-		/* scales from this pass, then the same rows scored with them */
-		rc = fit_resid_scale(a, mdl, resid, (size_t) nf);
-		if (rc != MG_OK)
-			goto done;
-		rc = mg_score_series(mdl, a, &sub, &o, cb, sc, dis, rec, NULL);
-		if (rc != MG_OK)
-			goto done;
-		for (i = 0, nf = 0; i < nsub; i++)
-			if (isfinite(sc[i]))
-			{
-				sc[nf] = sc[i];
-				rec[nf] = rec[i];
-				nf++;
-			}
 	}
 	for (i = 0; i < nf; i++)
 	{
@@ -642,7 +642,6 @@ done:
 	mg_free(a, sub_start);
 	mg_free(a, Xs);
 	mg_free(a, sc);
-	mg_free(a, dis);
 	mg_free(a, rec);
 	mg_free(a, resid);
 	return rc;

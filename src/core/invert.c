@@ -17,6 +17,9 @@
  * windows are dealt round-robin: round r holds windows r, r + R, r + 2R ...
  * so each window's predecessor was solved in the previous round.
  *
+ * With an encoder (cfg.encoder, score option use_encoder) the initial Z is
+ * E(x), one forward pass, and warm start is not used.
+ *
  * Every window draws its initial Z from its own stream seeded by
  * (seed, window index), so a window's score does not depend on which
  * other windows share its batch.
