@@ -22,9 +22,10 @@ PGFILEDESC = "mimgan - MIM-GAN anomaly detection for time series"
 REGRESS = $(basename $(notdir $(wildcard sql/[0-9]*_*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=mimgan
 
-PG_CPPFLAGS = -Iinclude -I/usr/include/x86_64-linux-gnu/openblas-pthread
+PG_CPPFLAGS = -Iinclude
 PG_CFLAGS = -std=gnu99 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -fno-math-errno
-SHLIB_LINK = -lopenblas -lm
+# OpenBLAS is dlopen()ed at first use (src/core/blasload.c), not linked
+SHLIB_LINK = -ldl -lpthread -lm
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -41,12 +42,12 @@ sql/mimgan--$(EXTVERSION).sql: $(sort $(wildcard sql/install/*.sql))
 # ---------------------------------------------------------------------------
 UNIT_CC ?= gcc
 UNIT_CFLAGS = -std=gnu99 -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror \
-	-fno-math-errno -Iinclude -I/usr/include/x86_64-linux-gnu/openblas-pthread
+	-fno-math-errno -Iinclude
 UNIT_SRCS = $(sort $(wildcard test/unit/*.c))
 UNIT_BIN = test/unit/run_unit
 
 $(UNIT_BIN): $(CORE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h) test/unit/unit.h
-	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $(CORE_SRCS) $(UNIT_SRCS) -lopenblas -lm
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $(CORE_SRCS) $(UNIT_SRCS) -ldl -lpthread -lm
 
 .PHONY: unit unit-valgrind test demo bench-core bench-accuracy
 unit: $(UNIT_BIN)
@@ -70,8 +71,8 @@ EXTRA_CLEAN = $(UNIT_BIN) test/bench/bench_core results regression.diffs regress
 # ---------------------------------------------------------------------------
 BENCH_ARGS ?=
 test/bench/bench_core: $(CORE_SRCS) test/bench/bench_core.c $(wildcard include/*.h)
-	$(UNIT_CC) -std=gnu99 -O2 -Wall -Iinclude -I/usr/include/x86_64-linux-gnu/openblas-pthread \
-		-o $@ $(CORE_SRCS) test/bench/bench_core.c -lopenblas -lm
+	$(UNIT_CC) -std=gnu99 -O2 -Wall -Iinclude \
+		-o $@ $(CORE_SRCS) test/bench/bench_core.c -ldl -lpthread -lm
 
 bench-core: test/bench/bench_core
 	OPENBLAS_NUM_THREADS=1 ./test/bench/bench_core $(BENCH_ARGS)

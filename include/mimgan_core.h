@@ -120,6 +120,49 @@ void		mg_sgemm_ref(int transA, int transB, int M, int N, int K,
 /* Compare mg_sgemm with the reference on a few shapes: 0 ok, -1 mismatch
  * (after which mg_sgemm uses the reference). */
 int			mg_blas_selfcheck(void);
+/* -1: self-check not run yet; 0: passed; 1: failed */
+int			mg_blas_selfcheck_state(void);
+
+/*
+ * Loading OpenBLAS (src/core/blasload.c): at first use, dlopen with a
+ * kernel (OPENBLAS_CORETYPE) chosen from the CPU's features.
+ */
+#define MG_CPU_SSE3		(1u << 0)
+#define MG_CPU_AVX		(1u << 1)
+#define MG_CPU_AVX2		(1u << 2)
+#define MG_CPU_FMA		(1u << 3)
+#define MG_CPU_AVX512F	(1u << 4)
+#define MG_CPU_AVX512CD (1u << 5)
+#define MG_CPU_AVX512BW (1u << 6)
+#define MG_CPU_AVX512DQ (1u << 7)
+#define MG_CPU_AVX512VL (1u << 8)
+#define MG_CPU_AMD		(1u << 9)
+
+typedef struct mg_blas_status
+{
+	int			loaded;			/* 1: OpenBLAS loaded; 0: reference sgemm */
+	int			selfcheck;		/* -1 not run, 0 passed, 1 failed */
+	int			threads;		/* OpenBLAS threads now */
+	const char *source;			/* how the core type was chosen */
+	char		library[256];	/* path of the loaded library */
+	char		config[160];	/* openblas_get_config() */
+	char		core[32];		/* kernel running (openblas_get_corename) */
+	char		requested[32];	/* OPENBLAS_CORETYPE asked for, "" none */
+	char		cpu[160];		/* CPU feature names */
+} mg_blas_status;
+
+unsigned	mg_cpu_features(void);
+void		mg_cpu_features_string(unsigned f, char *buf, size_t len);
+const char *mg_blas_auto_coretype(unsigned f);
+/* 0 valid (*canon: canonical name, NULL for auto/none), -1 unknown,
+ * -2 the CPU (features f) lacks the kernels' instructions */
+int			mg_blas_coretype_valid(const char *name, unsigned f,
+								   const char **canon);
+const char *mg_blas_coretype_names(void);
+/* 0 loaded, -1 none loadable (reference in use), -2 invalid core type;
+ * only the first successful or failed-to-find call has an effect */
+int			mg_blas_load(const char *coretype);
+void		mg_blas_get_status(mg_blas_status *st);
 void		mg_blas_set_threads(int n);
 /* Static description: library, version/config, core name, threads. */
 const char *mg_blas_info(void);

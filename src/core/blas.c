@@ -5,9 +5,10 @@
  *	  over OpenBLAS with a plain-C fallback) and the vectorisable
  *	  elementwise sigmoid / tanh.
  *
- * mg_sgemm forwards to cblas_sgemm unless mg_blas_selfcheck found OpenBLAS
+ * mg_sgemm forwards to OpenBLAS's cblas_sgemm (loaded by blasload.c)
+ * unless no OpenBLAS could be loaded or mg_blas_selfcheck found it
  * disagreeing with the reference, in which case the reference is used from
- * then on (the one global of the core, written only by the self-check).
+ * then on (written only by the self-check).
  * The reference accumulates every dot product in double.
  *
  * mg_vsigmoid and mg_vtanh work on fixed blocks of MG_VBLK floats with
@@ -35,12 +36,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cblas.h>
-
 #include "mimgan_core.h"
+#include "core_internal.h"
+#include "vmath.h"
 
 /* set by mg_blas_selfcheck when OpenBLAS disagrees with the reference */
 static int	mg_blas_use_ref = 0;
+/* -1: self-check not run; 0: passed; 1: failed */
+static int	mg_blas_checked = -1;
 
 /* Row-major C = alpha op(A) op(B) + beta C, through OpenBLAS. */
 void
@@ -51,15 +54,12 @@ mg_sgemm(int transA, int transB, int M, int N, int K,
 {
 	if (M <= 0 || N <= 0)
 		return;
-	if (mg_blas_use_ref || K <= 0)
-	{
-		mg_sgemm_ref(transA, transB, M, N, K, alpha, A, lda, B, ldb,
-					 beta, C, ldc);
+	if (!mg_blas_use_ref && K > 0 &&
+		mg_blas_lib_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb,
+						  beta, C, ldc))
 		return;
-	}
-	cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans,
-				transB ? CblasTrans : CblasNoTrans, M, N, K,
-				alpha, A, lda, B, ldb, beta, C, ldc);
+	mg_sgemm_ref(transA, transB, M, N, K, alpha, A, lda, B, ldb,
+				 beta, C, ldc);
 }
 
 #define MG_REF_CHUNK 256
@@ -202,6 +202,7 @@ mg_blas_selfcheck(void)
 					}
 			}
 	}
+	mg_blas_checked = bad;
 	if (bad)
 	{
 		mg_blas_use_ref = 1;
@@ -210,161 +211,16 @@ mg_blas_selfcheck(void)
 	return 0;
 }
 
-/* Number of OpenBLAS threads (n >= 1). */
-void
-mg_blas_set_threads(int n)
+/* -1: mg_blas_selfcheck not run; 0: passed; 1: failed (reference in use) */
+int
+mg_blas_selfcheck_state(void)
 {
-	if (n >= 1)
-		openblas_set_num_threads(n);
-}
-
-/* Static one-line description of the BLAS in use. */
-const char *
-mg_blas_info(void)
-{
-	static char buf[512];
-	const char *cfg = openblas_get_config();
-	const char *core = openblas_get_corename();
-
-	snprintf(buf, sizeof(buf), "OpenBLAS %s; core %s; threads %d%s",
-			 cfg ? cfg : "?", core ? core : "?", openblas_get_num_threads(),
-			 mg_blas_use_ref ? "; reference sgemm in use (self-check failed)"
-			 : "");
-	return buf;
+	return mg_blas_checked;
 }
 
 /* ---------------------------------------------------------------------
- * Elementwise sigmoid and tanh
+ * Elementwise sigmoid and tanh (block kernels in vmath.h)
  * --------------------------------------------------------------------- */
-#define MG_VBLK 16
-
-typedef union vblk
-{
-	float		f[MG_VBLK];
-	int32_t		i[MG_VBLK];
-} vblk;
-
-/*
- * e[k] = exp(x[k]) for one block, x[k] in [-87, 0] (callers clamp).
- * Cephes expf: n = round(x / ln 2) by the 1.5 * 2^23 trick, Cody-Waite
- * reduction r = x - n ln 2, |r| <= ln 2 / 2, degree-5 polynomial for
- * (exp(r) - 1 - r) / r^2, then scaling by 2^n built in the exponent bits.
- * NaN input gives NaN.
- */
-static inline void
-exp_block(float *restrict e, const float *restrict x)
-{
-	vblk		n;
-	float		p[MG_VBLK];
-	int			k;
-
-	for (k = 0; k < MG_VBLK; k++)
-	{
-		float		t = x[k] * 1.44269504088896341f + 12582912.0f;
-
-		n.f[k] = t - 12582912.0f;
-	}
-	for (k = 0; k < MG_VBLK; k++)
-	{
-		float		r = x[k] - n.f[k] * 0.693359375f;
-		float		q;
-
-		r = r + n.f[k] * 2.12194440e-4f;
-		q = 1.9875691500e-4f;
-		q = q * r + 1.3981999507e-3f;
-		q = q * r + 8.3334519073e-3f;
-		q = q * r + 4.1665795894e-2f;
-		q = q * r + 1.6666665459e-1f;
-		q = q * r + 5.0000001201e-1f;
-		p[k] = q * (r * r) + r + 1.0f;
-	}
-	for (k = 0; k < MG_VBLK; k++)
-		n.i[k] = ((int32_t) n.f[k] + 127) << 23;
-	for (k = 0; k < MG_VBLK; k++)
-		e[k] = p[k] * n.f[k];
-}
-
-/* Sigmoid of one block; in and out may not alias. */
-static inline void
-sigmoid_block(float *restrict y, const float *restrict x)
-{
-	float		z[MG_VBLK];
-	float		e[MG_VBLK];
-	int			k;
-
-	/* z = -min(|x|, 87); NaN stays NaN */
-	for (k = 0; k < MG_VBLK; k++)
-	{
-		float		a = fabsf(x[k]);
-
-		z[k] = -(a > 87.0f ? 87.0f : a);
-	}
-	exp_block(e, z);
-	/*
-	 * e = exp(-|x|) in (0, 1]: 1 / (1 + e) for x >= 0, e / (1 + e) below.
-	 * Selecting between a constant and e keeps the loop free of
-	 * conditional arithmetic, which gcc would not if-convert.
-	 */
-	for (k = 0; k < MG_VBLK; k++)
-	{
-		float		num = x[k] >= 0.0f ? 1.0f : e[k];
-
-		y[k] = num / (1.0f + e[k]);
-	}
-}
-
-/* tanh of one block; in and out may not alias. */
-static inline void
-tanh_block(float *restrict y, const float *restrict x)
-{
-	float		a[MG_VBLK];
-	float		z[MG_VBLK];
-	float		e[MG_VBLK];
-	float		sm[MG_VBLK];
-	float		bg[MG_VBLK];
-	int			k;
-
-	for (k = 0; k < MG_VBLK; k++)
-	{
-		float		v = fabsf(x[k]);
-
-		a[k] = v > 9.0f ? 9.0f : v;
-	}
-	for (k = 0; k < MG_VBLK; k++)
-		z[k] = -2.0f * a[k];
-	exp_block(e, z);
-
-	/*
-	 * Both branches are computed into arrays and then selected, so every
-	 * loop is straight-line code gcc can vectorise.
-	 */
-	for (k = 0; k < MG_VBLK; k++)
-	{
-		float		v = a[k];
-		float		v2 = v * v;
-		float		q;
-
-		/* Taylor series of tanh to x^13; next term < 4e-9 relative at 0.4 */
-		q = 21844.0f / 6081075.0f;
-		q = q * v2 - 1382.0f / 155925.0f;
-		q = q * v2 + 62.0f / 2835.0f;
-		q = q * v2 - 17.0f / 315.0f;
-		q = q * v2 + 2.0f / 15.0f;
-		q = q * v2 - 1.0f / 3.0f;
-		sm[k] = v + v * v2 * q;
-	}
-	/* tanh(a) = (1 - e) / (1 + e), e = exp(-2a) <= 0.45 for a >= 0.4 */
-	for (k = 0; k < MG_VBLK; k++)
-		bg[k] = (1.0f - e[k]) / (1.0f + e[k]);
-	for (k = 0; k < MG_VBLK; k++)
-	{
-		float		r = a[k] < 0.4f ? sm[k] : bg[k];
-		float		sg = x[k] < 0.0f ? -1.0f : 1.0f;
-
-		y[k] = sg * r;
-	}
-}
-
 /*
  * y[i] = block(x[i]) over whole blocks, the tail padded with zeros; in
  * place ok.  Inlined into each caller, so the block function is a constant.
@@ -393,6 +249,7 @@ map_blocks(float *y, const float *x, size_t n,
 }
 
 /* y[i] = sigmoid(x[i]); in place ok. */
+MG_VEC_CLONES
 void
 mg_vsigmoid(float *y, const float *x, size_t n)
 {
@@ -400,6 +257,7 @@ mg_vsigmoid(float *y, const float *x, size_t n)
 }
 
 /* y[i] = tanh(x[i]); in place ok. */
+MG_VEC_CLONES
 void
 mg_vtanh(float *y, const float *x, size_t n)
 {

@@ -22,4 +22,14 @@ extern int	mg_epoch_finite(const mg_epoch_info *info, const mg_model *mdl);
 /* Validate the series layout of data (gan.c). */
 extern mg_status mg_check_data(const mg_data *data);
 
+/* sgemm through the loaded OpenBLAS; 0 when none is loaded (blasload.c) */
+extern int	mg_blas_lib_sgemm(int transA, int transB, int M, int N, int K,
+							  float alpha, const float *A, int lda,
+							  const float *B, int ldb,
+							  float beta, float *C, int ldc);
+/* LAPACK dsyev through the loaded OpenBLAS; *info = -1000 when absent */
+extern void mg_dsyev(const char *jobz, const char *uplo, const int *n,
+					 double *a, const int *lda, double *w, double *work,
+					 const int *lwork, int *info);
+
 #endif

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "mimgan_core.h"
+#include "vmath.h"
 
 struct mg_lstm_ws
 {
@@ -40,7 +41,10 @@ struct mg_lstm_ws
 	float	   *h;				/* [T+1][B][H] outputs, slot 0 = h0 */
 	float	   *dh;				/* [B][H] dLoss/dh_{t-1} carried back */
 	float	   *dc;				/* [B][H] dLoss/dc_{t-1} carried back */
-	float	   *bias;			/* [4H] b with the forget bias folded in */
+	float	   *bias;			/* [4H] gs * (b + forget bias on f) */
+	float	   *gs;				/* [4H] pre-scale: 1, j columns 2 */
+	float	   *gpa;			/* [4H] post-scale: 1, j columns 2 */
+	float	   *gpb;			/* [4H] post-shift: 0, j columns -1 */
 	double	   *dbacc;			/* [4H] db accumulator */
 };
 
@@ -67,6 +71,9 @@ mg_lstm_ws_destroy(const mg_alloc *a, mg_lstm_ws *ws)
 	mg_free(a, ws->dh);
 	mg_free(a, ws->dc);
 	mg_free(a, ws->bias);
+	mg_free(a, ws->gs);
+	mg_free(a, ws->gpa);
+	mg_free(a, ws->gpb);
 	mg_free(a, ws->dbacc);
 	mg_free(a, ws);
 }
@@ -104,12 +111,28 @@ mg_lstm_ws_create(const mg_alloc *a, int in, int hidden, int T, int Bmax,
 	ws->dh = mg_malloc(a, bh, sizeof(float));
 	ws->dc = mg_malloc(a, bh, sizeof(float));
 	ws->bias = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
+	ws->gs = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
+	ws->gpa = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
+	ws->gpb = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
 	ws->dbacc = mg_malloc(a, 4 * (size_t) hidden, sizeof(double));
 	if (!ws->act || !ws->dg || !ws->c || !ws->tc || !ws->h || !ws->dh ||
-		!ws->dc || !ws->bias || !ws->dbacc)
+		!ws->dc || !ws->bias || !ws->gs || !ws->gpa || !ws->gpb || !ws->dbacc)
 	{
 		mg_lstm_ws_destroy(a, ws);
 		return MG_ERR_NOMEM;
+	}
+	{
+		int			k;
+
+		/* i, f, o: sigmoid(x); j: tanh(x) = 2 sigmoid(2x) - 1 */
+		for (k = 0; k < 4 * hidden; k++)
+		{
+			int			isj = k >= hidden && k < 2 * hidden;
+
+			ws->gs[k] = isj ? 2.0f : 1.0f;
+			ws->gpa[k] = isj ? 2.0f : 1.0f;
+			ws->gpb[k] = isj ? -1.0f : 0.0f;
+		}
 	}
 	*out = ws;
 	return MG_OK;
@@ -128,56 +151,110 @@ fill_nan(float *x, size_t n)
 }
 
 /*
- * One row of one step: gate pre-activations g [4H] (X Wx + h Wh) become
- * activations in place, then c = f c_prev + i j, tc = tanh(c), h = o tc.
+ * One step for all B rows: gate pre-activations g [B][4H] (X Wx + h Wh)
+ * become activations in place, then c = f c_prev + i j, tc = tanh(c),
+ * h = o tc.  Every gate goes through one sigmoid kernel over whole blocks
+ * of the row, y = pa sigmoid(gs x + bias) + pb (bias already scaled by
+ * gs), which is sigmoid for i, f, o and tanh(x) = 2 sigmoid(2x) - 1 for j
+ * (absolute error below 1e-6).
  */
+MG_VEC_CLONES
 static void
-cell_forward(int H, float *restrict g, const float *restrict bias,
-			 const float *restrict cprev, float *restrict c,
-			 float *restrict tc, float *restrict h)
+step_forward(int H, int B, float *restrict g, const float *restrict gs,
+			 const float *restrict bias, const float *restrict gpa,
+			 const float *restrict gpb, const float *restrict cprev,
+			 float *restrict c, float *restrict tc, float *restrict h)
 {
-	int			k;
+	int			G = 4 * H;
+	int			r,
+				k,
+				k0;
+	float		x[MG_VBLK],
+				y[MG_VBLK];
 
-	for (k = 0; k < 4 * H; k++)
-		g[k] += bias[k];
-	mg_vsigmoid(g, g, H);
-	mg_vtanh(g + H, g + H, H);
-	mg_vsigmoid(g + 2 * H, g + 2 * H, 2 * (size_t) H);
-	for (k = 0; k < H; k++)
-		c[k] = g[2 * H + k] * cprev[k] + g[k] * g[H + k];
-	mg_vtanh(tc, c, H);
-	for (k = 0; k < H; k++)
-		h[k] = g[3 * H + k] * tc[k];
+	for (r = 0; r < B; r++)
+	{
+		float	   *gr = g + (size_t) r * G;
+		const float *cp = cprev + (size_t) r * H;
+		float	   *cr = c + (size_t) r * H;
+		float	   *tr = tc + (size_t) r * H;
+		float	   *hr = h + (size_t) r * H;
+
+		for (k0 = 0; k0 + MG_VBLK <= G; k0 += MG_VBLK)
+		{
+			for (k = 0; k < MG_VBLK; k++)
+				x[k] = gs[k0 + k] * gr[k0 + k] + bias[k0 + k];
+			sigmoid_block(y, x);
+			for (k = 0; k < MG_VBLK; k++)
+				gr[k0 + k] = gpa[k0 + k] * y[k] + gpb[k0 + k];
+		}
+		if (k0 < G)
+		{
+			for (k = 0; k < MG_VBLK; k++)
+				x[k] = k0 + k < G ? gs[k0 + k] * gr[k0 + k] + bias[k0 + k] : 0.0f;
+			sigmoid_block(y, x);
+			for (k = 0; k < G - k0; k++)
+				gr[k0 + k] = gpa[k0 + k] * y[k] + gpb[k0 + k];
+		}
+		for (k = 0; k < H; k++)
+			cr[k] = gr[2 * H + k] * cp[k] + gr[k] * gr[H + k];
+		for (k0 = 0; k0 < H; k0 += MG_VBLK)
+		{
+			int			n = H - k0 < MG_VBLK ? H - k0 : MG_VBLK;
+
+			for (k = 0; k < MG_VBLK; k++)
+				x[k] = k < n ? cr[k0 + k] : 0.0f;
+			tanh_block(y, x);
+			for (k = 0; k < n; k++)
+				tr[k0 + k] = y[k];
+		}
+		for (k = 0; k < H; k++)
+			hr[k] = gr[3 * H + k] * tr[k];
+	}
 }
 
 /*
- * One row of one step backwards: from the activations a [4H], c_{t-1},
- * tanh(c_t), dLoss/dh_t (direct dhout plus dhcarry from step t+1) and
- * dc (dLoss/dc_t from step t+1, replaced by dLoss/dc_{t-1}), write the
- * gate pre-activation gradients dg [4H].
+ * One step backwards for all B rows: from the activations a [B][4H],
+ * c_{t-1}, tanh(c_t), dLoss/dh_t (direct dhout plus dhcarry from step
+ * t+1) and dc (dLoss/dc_t from step t+1, replaced by dLoss/dc_{t-1}),
+ * write the gate pre-activation gradients dg [B][4H].
  */
+MG_VEC_CLONES
 static void
-cell_backward(int H, const float *restrict a, const float *restrict cprev,
-			  const float *restrict tc, const float *restrict dhout,
-			  const float *restrict dhcarry, float *restrict dc,
-			  float *restrict dg)
+step_backward(int H, int B, const float *restrict a,
+			  const float *restrict cprev, const float *restrict tc,
+			  const float *restrict dhout, const float *restrict dhcarry,
+			  float *restrict dc, float *restrict dg)
 {
-	int			k;
+	size_t		G = 4 * (size_t) H;
+	int			r,
+				k;
 
-	for (k = 0; k < H; k++)
+	for (r = 0; r < B; r++)
 	{
-		float		i = a[k];
-		float		j = a[H + k];
-		float		f = a[2 * H + k];
-		float		o = a[3 * H + k];
-		float		dh = dhout[k] + dhcarry[k];
-		float		dct = dc[k] + dh * o * (1.0f - tc[k] * tc[k]);
+		const float *ar = a + r * G;
+		const float *cp = cprev + (size_t) r * H;
+		const float *tr = tc + (size_t) r * H;
+		const float *dho = dhout + (size_t) r * H;
+		const float *dhc = dhcarry + (size_t) r * H;
+		float	   *dcr = dc + (size_t) r * H;
+		float	   *dgr = dg + r * G;
 
-		dg[k] = dct * j * i * (1.0f - i);
-		dg[H + k] = dct * i * (1.0f - j * j);
-		dg[2 * H + k] = dct * cprev[k] * f * (1.0f - f);
-		dg[3 * H + k] = dh * tc[k] * o * (1.0f - o);
-		dc[k] = dct * f;
+		for (k = 0; k < H; k++)
+		{
+			float		i = ar[k];
+			float		j = ar[H + k];
+			float		f = ar[2 * H + k];
+			float		o = ar[3 * H + k];
+			float		dh = dho[k] + dhc[k];
+			float		dct = dcr[k] + dh * o * (1.0f - tr[k] * tr[k]);
+
+			dgr[k] = dct * j * i * (1.0f - i);
+			dgr[H + k] = dct * i * (1.0f - j * j);
+			dgr[2 * H + k] = dct * cp[k] * f * (1.0f - f);
+			dgr[3 * H + k] = dh * tr[k] * o * (1.0f - o);
+			dcr[k] = dct * f;
+		}
 	}
 }
 
@@ -200,7 +277,6 @@ mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
 	float	   *bias = ws->bias;
 	size_t		bh = (size_t) B * H;
 	int			t,
-				r,
 				k;
 
 	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax)
@@ -211,9 +287,8 @@ mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
 	}
 
 	for (k = 0; k < G; k++)
-		bias[k] = b[k];
-	for (k = 2 * H; k < 3 * H; k++)
-		bias[k] += MG_FORGET_BIAS;
+		bias[k] = ws->gs[k] * (b[k] + (k >= 2 * H && k < 3 * H ?
+									   MG_FORGET_BIAS : 0.0f));
 
 	/* initial state */
 	if (h0)
@@ -241,10 +316,8 @@ mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
 		if (t > 0 || h0)
 			mg_sgemm(0, 0, B, G, H, 1.0f, hprev, H, Wh, G, 1.0f, gt, G);
 
-		for (r = 0; r < B; r++)
-			cell_forward(H, gt + (size_t) r * G, bias, cprev + (size_t) r * H,
-						 ct + (size_t) r * H, tct + (size_t) r * H,
-						 ht + (size_t) r * H);
+		step_forward(H, B, gt, ws->gs, bias, ws->gpa, ws->gpb, cprev, ct,
+					 tct, ht);
 	}
 	memcpy(Hout, ws->h + bh, (size_t) T * bh * sizeof(float));
 }
@@ -267,7 +340,6 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 	size_t		bh = (size_t) B * H;
 	size_t		rows = (size_t) T * B;
 	int			t,
-				r,
 				k;
 
 	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax)
@@ -293,11 +365,7 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 		const float *tct = ws->tc + (size_t) t * bh;
 		const float *dHt = dH + (size_t) t * bh;
 
-		for (r = 0; r < B; r++)
-			cell_backward(H, at + (size_t) r * G, cprev + (size_t) r * H,
-						  tct + (size_t) r * H, dHt + (size_t) r * H,
-						  ws->dh + (size_t) r * H, ws->dc + (size_t) r * H,
-						  dgt + (size_t) r * G);
+		step_backward(H, B, at, cprev, tct, dHt, ws->dh, ws->dc, dgt);
 		/* dh_{t-1} = dG_t Wh^T; at t = 0 only when dh0 is wanted */
 		if (t > 0 || dh0)
 			mg_sgemm(0, 1, B, H, G, 1.0f, dgt, G, Wh, G, 0.0f, ws->dh, H);

@@ -33,11 +33,7 @@
 #include <string.h>
 
 #include "mimgan_core.h"
-
-/* LAPACK symmetric eigen-decomposition (OpenBLAS ships LAPACK). */
-extern void dsyev_(const char *jobz, const char *uplo, const int *n, double *a,
-				   const int *lda, double *w, double *work, const int *lwork,
-				   int *info);
+#include "core_internal.h"
 
 #define MG_PREP_MAX_COLS 1600
 #define MG_CONST_REL 1e-12
@@ -193,7 +189,7 @@ fit_pca(const mg_alloc *a, mg_prep *p, const double *X, int64_t n, int m)
 		}
 
 	/* workspace query, then the decomposition (eigenvalues ascending) */
-	dsyev_("V", "U", &m, cov, &m, w, &wq, &lwork, &info);
+	mg_dsyev("V", "U", &m, cov, &m, w, &wq, &lwork, &info);
 	if (info != 0)
 	{
 		rc = MG_ERR_LAPACK;
@@ -208,7 +204,7 @@ fit_pca(const mg_alloc *a, mg_prep *p, const double *X, int64_t n, int m)
 		rc = MG_ERR_NOMEM;
 		goto done;
 	}
-	dsyev_("V", "U", &m, cov, &m, w, work, &lwork, &info);
+	mg_dsyev("V", "U", &m, cov, &m, w, work, &lwork, &info);
 	if (info != 0)
 	{
 		rc = MG_ERR_LAPACK;

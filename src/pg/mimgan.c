@@ -2,7 +2,8 @@
  *
  * mimgan.c
  *	  Module entry point of the mimgan extension: PG_MODULE_MAGIC, the GUCs
- *	  (mimgan.*), BLAS thread pinning and mimgan_info().
+ *	  (mimgan.*), loading OpenBLAS with the kernel for this CPU, BLAS thread
+ *	  pinning and mimgan_info().
  *
  * Vocabulary used throughout the glue (src/pg/) and the core (src/core/).
  *	  source   the table, view or materialized view a model is trained on.
@@ -56,6 +57,7 @@ PG_MODULE_MAGIC;
 #define MIMGAN_MAX_SCORE_BATCH 65536
 
 int			mimgan_blas_threads = MIMGAN_DEFAULT_BLAS_THREADS;
+char	   *mimgan_blas_coretype = NULL;
 int			mimgan_max_train_memory = MIMGAN_DEFAULT_MAX_TRAIN_MEMORY;
 int			mimgan_score_batch = MIMGAN_DEFAULT_SCORE_BATCH;
 
@@ -65,6 +67,36 @@ static int	blas_selfcheck_state = -1;
 static int	blas_threads_applied = 0;
 
 void		_PG_init(void);
+
+/*
+ * mimgan.blas_coretype: a known OpenBLAS core type whose instructions this
+ * CPU has, or auto / none.  Refusing the others here means no setting can
+ * make OpenBLAS run kernels the CPU cannot execute.
+ */
+static bool
+check_blas_coretype(char **newval, void **extra, GucSource source)
+{
+	const char *canon;
+	int			rc = mg_blas_coretype_valid(*newval, mg_cpu_features(), &canon);
+
+	if (rc == -1)
+	{
+		GUC_check_errdetail("Unknown OpenBLAS core type \"%s\".", *newval);
+		GUC_check_errhint("Valid values are: %s.", mg_blas_coretype_names());
+		return false;
+	}
+	if (rc == -2)
+	{
+		char		cpu[160];
+
+		mg_cpu_features_string(mg_cpu_features(), cpu, sizeof(cpu));
+		GUC_check_errdetail("This CPU lacks instructions the %s kernels use (CPU features: %s).",
+							canon, cpu[0] ? cpu : "none detected");
+		GUC_check_errhint("Use \"auto\" to choose from the CPU's features.");
+		return false;
+	}
+	return true;
+}
 
 /* Define the GUCs. */
 void
@@ -78,6 +110,16 @@ _PG_init(void)
 							MIMGAN_DEFAULT_BLAS_THREADS,
 							MIMGAN_MIN_BLAS_THREADS, MIMGAN_MAX_BLAS_THREADS,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomStringVariable("mimgan.blas_coretype",
+							   "Sets the OpenBLAS kernel set (core type) mimgan loads.",
+							   "\"auto\" chooses from the CPU's features, \"none\" leaves it to "
+							   "OpenBLAS. OpenBLAS is loaded once per backend, at the first "
+							   "mimgan call: a change applies to sessions started afterwards. "
+							   "OPENBLAS_CORETYPE in the server's environment takes precedence.",
+							   &mimgan_blas_coretype,
+							   "auto",
+							   PGC_SUSET, 0, check_blas_coretype, NULL, NULL);
 
 	DefineCustomIntVariable("mimgan.max_train_memory",
 							"Sets the maximum memory for the rows mimgan reads from a relation.",
@@ -108,6 +150,12 @@ MgEnsureBlas(void)
 {
 	if (blas_selfcheck_state < 0)
 	{
+		/* the check hook accepted the setting, so -2 cannot happen */
+		if (mg_blas_load(mimgan_blas_coretype) == -1)
+			ereport(WARNING,
+					(errmsg("could not load OpenBLAS, using the reference matrix product"),
+					 errhint("Install the libopenblas0 package; results stay correct but training is much slower.")));
+
 		blas_selfcheck_state = (mg_blas_selfcheck() == 0) ? 0 : 1;
 		if (blas_selfcheck_state != 0)
 			ereport(WARNING,
@@ -124,23 +172,41 @@ MgEnsureBlas(void)
 
 PG_FUNCTION_INFO_V1(mimgan_info);
 
+/* append  , "key": "value"  with JSON escaping */
+static void
+append_json_str(StringInfo buf, const char *key, const char *val)
+{
+	appendStringInfo(buf, ", \"%s\": ", key);
+	escape_json(buf, val);
+}
+
 /*
- * mimgan_info() -> jsonb: extension version, BLAS description, threads and
- * the result of the BLAS self-check.
+ * mimgan_info() -> jsonb: extension version, the BLAS in use (library,
+ * configuration, kernel asked for and running, how it was chosen, CPU
+ * features, threads, self-check) and the settings.
  */
 Datum
 mimgan_info(PG_FUNCTION_ARGS)
 {
 	StringInfoData buf;
+	mg_blas_status st;
 
 	MgEnsureBlas();
+	mg_blas_get_status(&st);
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "{\"version\": ");
 	escape_json(&buf, MIMGAN_VERSION);
-	appendStringInfoString(&buf, ", \"blas\": ");
-	escape_json(&buf, mg_blas_info());
-	appendStringInfo(&buf, ", \"blas_threads\": %d", mimgan_blas_threads);
+	append_json_str(&buf, "blas", mg_blas_info());
+	append_json_str(&buf, "blas_library", st.library);
+	append_json_str(&buf, "blas_config", st.config);
+	append_json_str(&buf, "blas_core", st.core);
+	append_json_str(&buf, "blas_core_requested", st.requested);
+	append_json_str(&buf, "blas_core_source", st.source ? st.source : "");
+	append_json_str(&buf, "blas_coretype_setting",
+					mimgan_blas_coretype ? mimgan_blas_coretype : "auto");
+	append_json_str(&buf, "cpu_features", st.cpu);
+	appendStringInfo(&buf, ", \"blas_threads\": %d", st.threads);
 	appendStringInfo(&buf, ", \"blas_selfcheck\": \"%s\"",
 					 blas_selfcheck_state == 0 ? "ok" : "failed");
 	appendStringInfo(&buf, ", \"blob_format\": %d", MG_BLOB_FORMAT_VERSION);

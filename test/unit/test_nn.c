@@ -27,6 +27,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mimgan_core.h"
 #include "unit.h"
@@ -214,6 +215,63 @@ suite_blas(void)
 	info = mg_blas_info();
 	CHECK(info != NULL && strstr(info, "OpenBLAS") != NULL, "info %s",
 		  info ? info : "(null)");
+	printf("  %s\n", info);
+
+	/* kernel choice: loaded once, the running core is the requested one */
+	{
+		mg_blas_status st;
+		const char *canon;
+		unsigned	skx = MG_CPU_SSE3 | MG_CPU_AVX | MG_CPU_AVX2 | MG_CPU_FMA |
+			MG_CPU_AVX512F | MG_CPU_AVX512CD | MG_CPU_AVX512BW |
+			MG_CPU_AVX512DQ | MG_CPU_AVX512VL;
+		unsigned	hsw = MG_CPU_SSE3 | MG_CPU_AVX | MG_CPU_AVX2 | MG_CPU_FMA;
+		char		fs[160];
+
+		mg_blas_get_status(&st);
+		CHECK(st.loaded == 1 && st.selfcheck == 0 && st.threads >= 1,
+			  "status loaded %d selfcheck %d threads %d", st.loaded,
+			  st.selfcheck, st.threads);
+		CHECK(st.source != NULL && st.core[0] != '\0', "status core");
+		if (getenv("OPENBLAS_CORETYPE") == NULL &&
+			mg_blas_auto_coretype(mg_cpu_features()) != NULL)
+			CHECK(strcasecmp(st.requested, st.core) == 0,
+				  "auto asked for %s, OpenBLAS runs %s", st.requested, st.core);
+		CHECK(mg_blas_load("Prescott") == 0, "second load keeps the first");
+		mg_cpu_features_string(hsw | MG_CPU_AMD, fs, sizeof(fs));
+		CHECK(strcmp(fs, "amd sse3 avx avx2 fma") == 0, "features %s", fs);
+		mg_cpu_features_string(skx, fs, 8);
+		CHECK(strcmp(fs, "sse3") == 0, "features truncated: %s", fs);
+
+		CHECK(strcmp(mg_blas_auto_coretype(skx), "SkylakeX") == 0, "auto skx");
+		CHECK(strcmp(mg_blas_auto_coretype(skx | MG_CPU_AMD), "SkylakeX") == 0,
+			  "auto zen4");
+		CHECK(strcmp(mg_blas_auto_coretype(skx & ~MG_CPU_AVX512VL), "Haswell") == 0,
+			  "auto partial avx512");
+		CHECK(strcmp(mg_blas_auto_coretype(hsw), "Haswell") == 0, "auto hsw");
+		CHECK(strcmp(mg_blas_auto_coretype(hsw | MG_CPU_AMD), "Zen") == 0,
+			  "auto zen");
+		CHECK(strcmp(mg_blas_auto_coretype(MG_CPU_SSE3 | MG_CPU_AVX),
+					 "Sandybridge") == 0, "auto snb");
+		CHECK(mg_blas_auto_coretype(MG_CPU_SSE3) == NULL, "auto sse3");
+		CHECK(mg_blas_auto_coretype(0) == NULL, "auto none");
+
+		CHECK(mg_blas_coretype_valid("auto", 0, &canon) == 0 && canon == NULL,
+			  "valid auto");
+		CHECK(mg_blas_coretype_valid("NONE", 0, &canon) == 0 && canon == NULL,
+			  "valid none");
+		CHECK(mg_blas_coretype_valid(NULL, 0, &canon) == 0, "valid NULL");
+		CHECK(mg_blas_coretype_valid("skylakex", skx, &canon) == 0 &&
+			  strcmp(canon, "SkylakeX") == 0, "valid skx");
+		CHECK(mg_blas_coretype_valid("SkylakeX", hsw, &canon) == -2,
+			  "skx refused without avx512");
+		CHECK(mg_blas_coretype_valid("Haswell", MG_CPU_SSE3 | MG_CPU_AVX2,
+									 &canon) == -2, "haswell needs fma");
+		CHECK(mg_blas_coretype_valid("Prescott", MG_CPU_SSE3, &canon) == 0,
+			  "prescott");
+		CHECK(mg_blas_coretype_valid("Pentium9", skx, &canon) == -1,
+			  "unknown core type");
+		CHECK(mg_blas_coretype_valid("", skx, &canon) == -1, "empty core type");
+	}
 
 	/* accuracy against libm */
 	e = act_grid_err(mg_vsigmoid, ref_sigmoid, &wx);
