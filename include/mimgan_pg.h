@@ -37,6 +37,17 @@ extern void MgEnsureBlas(void);
  * sees NULL instead of a longjmp). */
 extern const mg_alloc MgPgAlloc;
 
+/* The same allocator within a byte budget (chunk space of live blocks);
+ * an allocation past limit returns NULL and sets exceeded. */
+typedef struct MgBudget
+{
+	int64		limit;
+	int64		used;
+	int64		peak;
+	bool		exceeded;
+} MgBudget;
+extern void MgBudgetAlloc(mg_alloc *a, MgBudget *b, int64 limit);
+
 /* ---- errors (errors.c) ----
  * ereport(ERROR) for a core status with the right SQLSTATE and a hint;
  * "what" names the operation and object, e.g. "cannot train model \"m\"".

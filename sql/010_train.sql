@@ -35,6 +35,9 @@ SELECT (training ->> 'rows')::int AS rows,
        (training ->> 'd_real')::float8 BETWEEN 0 AND 1 AS d_real_ok,
        (training ->> 'd_fake')::float8 BETWEEN 0 AND 1 AS d_fake_ok,
        (training ->> 'train_seconds')::float8 >= 0 AS timed,
+       (training ->> 'memory_kb')::int BETWEEN 1 AND
+         (SELECT setting::int FROM pg_settings
+                      WHERE name = 'mimgan.max_train_memory') AS memory_kb_ok,
        length(training ->> 'data_md5') AS md5_len
 FROM mimgan.model WHERE name = 'metrics_mimgan';
 

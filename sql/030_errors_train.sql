@@ -135,6 +135,18 @@ SELECT i AS t, sin(i / 10.0) AS a, cos(i / 10.0) AS b, sin(i / 3.0) AS c
 FROM generate_series(1, 30000) i;
 SET mimgan.max_train_memory = '1MB';
 SELECT mimgan_train('big', ARRAY['a', 'b', 'c'], 10, options => :'o');
+-- the networks' work space counts against the same budget: few rows, a
+-- big batch of long windows (work space about 30 x 512 x 400 floats per
+-- gate buffer) do not fit in 2MB
+-- (terse: the detail gives sizes that depend on the allocator)
+SET mimgan.max_train_memory = '2MB';
+\set VERBOSITY terse
+SELECT mimgan_train('big', ARRAY['a', 'b', 'c'], 30,
+                    options => '{"batch_size": 512, "hidden_g": 100, "hidden_d": 100,
+                                 "max_train_windows": 600, "epochs": 1}');
+\set VERBOSITY default
+-- nothing was saved
+SELECT count(*) FROM mimgan.model WHERE name = 'big_mimgan';
 RESET mimgan.max_train_memory;
 -- budgets above 2GB are accepted (the limit is maintenance_work_mem's)
 SET mimgan.max_train_memory = '8GB';

@@ -10,6 +10,11 @@
  * dedicated context and delete it afterwards, so a failed core call leaks
  * nothing.
  *
+ * MgBudgetAlloc is the same allocator with a byte budget: it counts the
+ * chunk space of every live allocation and refuses (NULL, so the core
+ * returns MG_ERR_NOMEM) one that would pass the limit, marking the budget
+ * exceeded so the caller can report the setting that limits it.
+ *
  * src/pg/alloc.c
  *
  *-------------------------------------------------------------------------
@@ -40,3 +45,50 @@ MgPgReleaseFn(void *ctx, void *ptr)
 }
 
 const mg_alloc MgPgAlloc = {MgPgAllocFn, MgPgReleaseFn, NULL};
+
+/* As MgPgAllocFn, within the budget ctx (an MgBudget). */
+static void *
+MgBudgetAllocFn(void *ctx, size_t size)
+{
+	MgBudget   *b = (MgBudget *) ctx;
+	void	   *p;
+
+	if (size == 0)
+		size = 1;
+	if (size > MaxAllocHugeSize || b->used + (int64) size > b->limit)
+	{
+		b->exceeded = true;
+		return NULL;
+	}
+	p = palloc_extended(size, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	if (p != NULL)
+	{
+		b->used += GetMemoryChunkSpace(p);
+		b->peak = Max(b->peak, b->used);
+	}
+	return p;
+}
+
+/* Free memory from MgBudgetAllocFn (NULL is fine). */
+static void
+MgBudgetReleaseFn(void *ctx, void *ptr)
+{
+	MgBudget   *b = (MgBudget *) ctx;
+
+	if (ptr != NULL)
+	{
+		b->used -= GetMemoryChunkSpace(ptr);
+		pfree(ptr);
+	}
+}
+
+/* An allocator on CurrentMemoryContext that keeps within limit bytes. */
+void
+MgBudgetAlloc(mg_alloc *a, MgBudget *b, int64 limit)
+{
+	memset(b, 0, sizeof(*b));
+	b->limit = limit;
+	a->alloc = MgBudgetAllocFn;
+	a->release = MgBudgetReleaseFn;
+	a->ctx = b;
+}

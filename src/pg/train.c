@@ -202,6 +202,9 @@ mimgan_train(PG_FUNCTION_ARGS)
 	int			i;
 	TimestampTz t0;
 	double		train_seconds;
+	mg_alloc	budget_alloc;
+	MgBudget	budget;
+	int64		data_bytes;
 	uint8_t    *buf;
 	size_t		len;
 	bytea	   *blob;
@@ -341,9 +344,25 @@ mimgan_train(PG_FUNCTION_ARGS)
 	what = psprintf("cannot train model \"%s\"", name);
 	MgSourceAsData(src, &data);
 	MgEnsureBlas();
+
+	/*
+	 * The networks' work space gets what mimgan.max_train_memory leaves
+	 * after the rows read (everything in trainctx so far).
+	 */
+	data_bytes = (int64) MemoryContextMemAllocated(trainctx, true);
+	MgBudgetAlloc(&budget_alloc, &budget,
+				  (int64) mimgan_max_train_memory * 1024 - data_bytes);
 	t0 = GetCurrentTimestamp();
 	log.last = t0;
-	st = mg_fit(&MgPgAlloc, &cfg, &data, &cb, &model);
+	st = mg_fit(&budget_alloc, &cfg, &data, &cb, &model);
+	if (st == MG_ERR_NOMEM && budget.exceeded)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s: training needs more than mimgan.max_train_memory (%d kB)",
+						what, mimgan_max_train_memory),
+				 errdetail("The rows read take " INT64_FORMAT " kB; the networks' work space did not fit in the remaining " INT64_FORMAT " kB.",
+						   data_bytes / 1024, Max(budget.limit, 0) / 1024),
+				 errhint("Lower batch_size, seq_len, hidden_g or hidden_d, or raise mimgan.max_train_memory.")));
 	if (st != MG_OK)
 		MgThrow(st, what);
 	train_seconds = (double) (GetCurrentTimestamp() - t0) / USECS_PER_SEC;
@@ -377,6 +396,8 @@ mimgan_train(PG_FUNCTION_ARGS)
 	AppendNum(&tr, "train_score_mean", model->stats.train_score_mean);
 	AppendNum(&tr, "train_score_sd", model->stats.train_score_sd);
 	AppendNum(&tr, "train_seconds", train_seconds);
+	appendStringInfo(&tr, ", \"memory_kb\": " INT64_FORMAT,
+					 (data_bytes + budget.peak) / 1024);
 	appendStringInfo(&tr, ", \"data_md5\": \"%s\"}", md5);
 
 	/* effective options: the configuration plus the glue's own keys */
