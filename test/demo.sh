@@ -79,17 +79,7 @@ PSQL="$PGBIN/psql"
 # 2. build and install
 # ---------------------------------------------------------------------------
 say "building and installing mimgan"
-make -s PG_CONFIG="$PG_CONFIG" >/dev/null || die "build failed (run 'make' to see why)"
-if [ $IS_ROOT -eq 1 ]; then
-	make -s install PG_CONFIG="$PG_CONFIG" >/dev/null || die "make install failed"
-elif [ -w "$("$PG_CONFIG" --pkglibdir)" ]; then
-	make -s install PG_CONFIG="$PG_CONFIG" >/dev/null || die "make install failed"
-elif command -v sudo >/dev/null 2>&1; then
-	echo "make install writes to $("$PG_CONFIG" --pkglibdir): using sudo"
-	sudo make -s install PG_CONFIG="$PG_CONFIG" >/dev/null || die "sudo make install failed"
-else
-	die "make install needs root: run 'sudo make install', then 'make demo' again"
-fi
+build_install "$TOP" "$PG_CONFIG" || die "cannot build and install mimgan"
 echo "installed into $("$PG_CONFIG" --pkglibdir)"
 
 # ---------------------------------------------------------------------------

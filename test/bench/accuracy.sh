@@ -95,12 +95,7 @@ PSQL="$PGBIN/psql"
 . "$TOP/test/lib/cluster.sh"
 
 say "building and installing mimgan"
-make -s PG_CONFIG="$PG_CONFIG" >/dev/null || die "build failed"
-if [ $IS_ROOT -eq 1 ] || [ -w "$("$PG_CONFIG" --pkglibdir)" ]; then
-	make -s install PG_CONFIG="$PG_CONFIG" >/dev/null || die "make install failed"
-else
-	sudo make -s install PG_CONFIG="$PG_CONFIG" >/dev/null || die "sudo make install failed"
-fi
+build_install "$TOP" "$PG_CONFIG" || die "cannot build and install mimgan"
 
 finish()
 {

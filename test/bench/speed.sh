@@ -201,12 +201,7 @@ fi
 if [ "$RUN_SQL" = 1 ]; then
 	say "mimgan through SQL: private cluster in .bench-speed/ (port $PORT), $SQL_ROWS rows x 38 columns, seq_len $SQL_SEQ"
 	[ -x "$PSQL" ] || die "psql not found (PG_CONFIG=$PG_CONFIG)"
-	make -s -C "$TOP" PG_CONFIG="$PG_CONFIG" >/dev/null || die "build failed"
-	if [ "$(id -u)" -eq 0 ] || [ -w "$("$PG_CONFIG" --pkglibdir)" ]; then
-		make -s -C "$TOP" install PG_CONFIG="$PG_CONFIG" >/dev/null || die "make install failed"
-	else
-		sudo make -s -C "$TOP" install PG_CONFIG="$PG_CONFIG" >/dev/null || die "sudo make install failed"
-	fi
+	build_install "$TOP" "$PG_CONFIG" || die "cannot build and install mimgan"
 
 	cluster_init "$BENCH" "$PORT" C.UTF-8 || die "initdb failed"
 	cluster_conf <<EOF || die "cannot configure the cluster"

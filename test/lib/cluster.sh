@@ -25,6 +25,9 @@
 #	its /tmp target when it is a symlink.
 # as_owner CMD...                 runs CMD as the cluster owner: postgres when
 #	we are root (runuser), else ourselves.
+# build_install TOP PG_CONFIG     builds the extension in TOP and installs it
+#	(as root, into a writable pkglibdir, or through sudo); returns non-zero
+#	with a message on stderr when that fails.
 # cluster_stop and cluster_remove do nothing before cluster_init, so they can
 # sit in an EXIT trap.
 #
@@ -48,6 +51,25 @@ as_owner()
 		runuser -u postgres -- "$@"
 	else
 		"$@"
+	fi
+}
+
+build_install()
+{
+	local top=$1 pgc=$2 libdir
+	make -s -C "$top" PG_CONFIG="$pgc" >/dev/null ||
+		{ echo "build failed (run 'make' to see why)" >&2; return 1; }
+	libdir=$("$pgc" --pkglibdir)
+	if [ "$(id -u)" -eq 0 ] || [ -w "$libdir" ]; then
+		make -s -C "$top" install PG_CONFIG="$pgc" >/dev/null ||
+			{ echo "make install failed" >&2; return 1; }
+	elif command -v sudo >/dev/null 2>&1; then
+		echo "make install writes to $libdir: using sudo"
+		sudo make -s -C "$top" install PG_CONFIG="$pgc" >/dev/null ||
+			{ echo "sudo make install failed" >&2; return 1; }
+	else
+		echo "make install needs root: run 'sudo make install' first" >&2
+		return 1
 	fi
 }
 
