@@ -391,6 +391,8 @@ mimgan_train(PG_FUNCTION_ARGS)
 					 src->nseries);
 	AppendNum(&tr, "loss_d", model->stats.loss_d);
 	AppendNum(&tr, "loss_g", model->stats.loss_g);
+	if (model->cfg.encoder)
+		AppendNum(&tr, "loss_rec", model->stats.loss_rec);
 	AppendNum(&tr, "d_real", model->stats.d_real);
 	AppendNum(&tr, "d_fake", model->stats.d_fake);
 	AppendNum(&tr, "train_score_mean", model->stats.train_score_mean);
