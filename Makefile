@@ -54,7 +54,7 @@ UNIT_BIN = test/unit/run_unit
 $(UNIT_BIN): $(CORE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h) test/unit/unit.h
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $(CORE_SRCS) $(UNIT_SRCS) -ldl -lpthread -lm
 
-.PHONY: unit unit-valgrind test demo bench-core bench-accuracy bench-speed
+.PHONY: unit unit-valgrind test fuzz demo bench-core bench-accuracy bench-speed
 unit: $(UNIT_BIN)
 	./$(UNIT_BIN)
 
@@ -66,10 +66,27 @@ unit-valgrind: $(UNIT_BIN)
 test:
 	bash test/run_all.sh
 
+# libFuzzer on the model blob loader (clang-14 + libclang-rt-14-dev), bounded
+# in time; the seed corpus is generated (blobs of tiny trained models)
+FUZZ_CC ?= clang-14
+FUZZ_SECONDS ?= 60
+test/fuzz/fuzz_blob: $(CORE_SRCS) test/fuzz/fuzz_blob.c $(wildcard include/*.h) $(wildcard src/core/*.h)
+	$(FUZZ_CC) -std=gnu99 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -Iinclude \
+		-o $@ $(CORE_SRCS) test/fuzz/fuzz_blob.c -ldl -lpthread -lm
+test/fuzz/make_seeds: $(CORE_SRCS) test/fuzz/fuzz_blob.c $(wildcard include/*.h) $(wildcard src/core/*.h)
+	$(UNIT_CC) $(UNIT_CFLAGS) -DMG_FUZZ_SEEDS -o $@ $(CORE_SRCS) test/fuzz/fuzz_blob.c -ldl -lpthread -lm
+
+fuzz: test/fuzz/fuzz_blob test/fuzz/make_seeds
+	rm -rf test/fuzz/corpus && mkdir -p test/fuzz/corpus
+	./test/fuzz/make_seeds test/fuzz/corpus
+	./test/fuzz/fuzz_blob -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+		-max_len=65536 -print_final_stats=1 test/fuzz/corpus
+
 demo:
 	bash test/demo.sh
 
-EXTRA_CLEAN = $(UNIT_BIN) test/bench/bench_core results regression.diffs regression.out tmp_check .demo .bench .bench-speed
+EXTRA_CLEAN = $(UNIT_BIN) test/fuzz/fuzz_blob test/fuzz/make_seeds test/fuzz/corpus crash-* leak-* timeout-* test/bench/bench_core results regression.diffs regression.out tmp_check .demo .bench .bench-speed
 
 # ---------------------------------------------------------------------------
 # benchmarks (never part of make test)

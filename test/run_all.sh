@@ -3,6 +3,7 @@
 #
 #   unit      make unit             numerical-core unit tests, no server
 #   valgrind  make unit-valgrind    the same under valgrind (quick mode)
+#   fuzz      make fuzz             libFuzzer + ASan/UBSan on the blob loader (MIMGAN_FUZZ_SECONDS, 60)
 #   regress   make installcheck     pg_regress sql/NNN_*.sql vs expected/
 #   pgtap     pg_prove              test/pgtap/*.sql (catalog, privileges)
 #   tap       prove                 test/t/*.pl (PostgreSQL::Test::Cluster)
@@ -36,7 +37,7 @@ PGXSDIR=$(dirname "$("$PG_CONFIG" --pgxs)")			# .../lib/pgxs/src/makefiles
 PGXSSRC=$(dirname "$PGXSDIR")							# .../lib/pgxs/src
 PORT=${MIMGAN_TEST_PORT:-54329}
 SUITE_TIMEOUT=${MIMGAN_SUITE_TIMEOUT:-1800}
-SUITES=${MIMGAN_SUITES:-"unit valgrind regress pgtap tap"}
+SUITES=${MIMGAN_SUITES:-"unit valgrind fuzz regress pgtap tap"}
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 
 TMPCHECK=$TOP/tmp_check
@@ -116,6 +117,16 @@ if wanted valgrind; then
 	else
 		echo "run_all: valgrind is not installed (apt-get install valgrind)" >&2
 		record valgrind 1
+	fi
+fi
+if wanted fuzz; then
+	hr "fuzz: make fuzz (libFuzzer on the blob loader, ${MIMGAN_FUZZ_SECONDS:-60} s)"
+	if command -v "${FUZZ_CC:-clang-14}" >/dev/null 2>&1; then
+		limited make fuzz FUZZ_SECONDS="${MIMGAN_FUZZ_SECONDS:-60}" 2>&1 | tail -n 25
+		record fuzz "${PIPESTATUS[0]}"
+	else
+		echo "run_all: ${FUZZ_CC:-clang-14} is not installed (apt-get install clang-14 libclang-rt-14-dev)" >&2
+		record fuzz 1
 	fi
 fi
 
