@@ -8,19 +8,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time);
+use MimganTest;
 
-my $node = PostgreSQL::Test::Cluster->new('timeout');
-$node->init;
-$node->append_conf('postgresql.conf', "log_min_messages = warning\n");
-$node->start;
-
-$node->safe_psql('postgres', q{
-CREATE EXTENSION mimgan;
-CREATE TABLE metrics (t int, a float8, b float8, c float8, d float8);
-INSERT INTO metrics
-SELECT i, sin(i / 7.0), cos(i / 11.0), (i % 13) / 13.0, sin(i / 3.0) * cos(i / 17.0)
-FROM generate_series(1, 4000) i;
-});
+my $node = metrics_node('timeout');
 
 # Without a timeout this would run for hours: many epochs of a wide net.
 my $long_opts = '{"epochs":100000,"hidden_g":64,"hidden_d":64,"batch_size":16,'

@@ -12,18 +12,10 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time);
+use MimganTest;
 
-my $node = PostgreSQL::Test::Cluster->new('cancel');
-$node->init;
-$node->append_conf('postgresql.conf', "log_min_messages = warning\n");
-$node->start;
-
+my $node = metrics_node('cancel');
 $node->safe_psql('postgres', q{
-CREATE EXTENSION mimgan;
-CREATE TABLE metrics (t int, a float8, b float8, c float8, d float8);
-INSERT INTO metrics
-SELECT i, sin(i / 7.0), cos(i / 11.0), (i % 13) / 13.0, sin(i / 3.0) * cos(i / 17.0)
-FROM generate_series(1, 4000) i;
 SELECT mimgan_train('metrics', ARRAY['a','b','c','d'], 20, 't', NULL, 'small_m',
   '{"epochs":1,"hidden_g":8,"hidden_d":8,"batch_size":16,"latent_dim":3,"seed":1,
     "threshold_windows":16}');
