@@ -54,7 +54,7 @@ UNIT_BIN = test/unit/run_unit
 $(UNIT_BIN): $(CORE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h) test/unit/unit.h
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $(CORE_SRCS) $(UNIT_SRCS) -ldl -lpthread -lm
 
-.PHONY: unit unit-valgrind test fuzz demo bench-core bench-accuracy bench-speed
+.PHONY: unit unit-valgrind test fuzz soak demo bench-core bench-accuracy bench-speed
 unit: $(UNIT_BIN)
 	./$(UNIT_BIN)
 
@@ -65,6 +65,12 @@ unit-valgrind: $(UNIT_BIN)
 
 test:
 	bash test/run_all.sh
+
+# concurrent load: the TAP suite with the 8-client soak (test/t/006_soak.pl)
+# run for SOAK_SECONDS instead of make test's 20
+SOAK_SECONDS ?= 300
+soak:
+	MIMGAN_SUITES=tap MIMGAN_SOAK_SECONDS=$(SOAK_SECONDS) bash test/run_all.sh
 
 # libFuzzer on the model blob loader (clang-14 + libclang-rt-14-dev), bounded
 # in time; the seed corpus is generated (blobs of tiny trained models)

@@ -272,6 +272,7 @@ run_tap()
 			PG_TEST_PORT_DIR="$work/portlock" \
 			OPENBLAS_NUM_THREADS=1 \
 			MIMGAN_TEST_DATA="$work/data" \
+			MIMGAN_SOAK_SECONDS="${MIMGAN_SOAK_SECONDS:-20}" \
 			prove -v -I "$perldir" -I "$work/t" t/*.pl
 	)
 	st=$?
