@@ -221,7 +221,17 @@ mg_blas_coretype_valid(const char *name, unsigned f, const char **canon)
 const char *
 mg_blas_coretype_names(void)
 {
-	return "auto, none, Prescott, Core2, Nehalem, Sandybridge, Haswell, Zen, SkylakeX";
+	static char buf[160];
+	size_t		i;
+
+	if (buf[0] == '\0')
+	{
+		snprintf(buf, sizeof(buf), "auto, none");
+		for (i = 0; i < sizeof(coretypes) / sizeof(coretypes[0]); i++)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ", %s",
+					 coretypes[i].name);
+	}
+	return buf;
 }
 
 /* ---------------------------------------------------------------------
@@ -338,10 +348,14 @@ mg_blas_load(const char *coretype)
 											   "openblas_get_corename");
 		if (blas.sgemm == NULL)
 		{
-			/* not an OpenBLAS we can use; keep the reference */
+			/* not an OpenBLAS we can use: forget every symbol of it */
 			dlclose(blas.handle);
 			blas.handle = NULL;
 			blas.dsyev = NULL;
+			blas.set_threads = NULL;
+			blas.get_threads = NULL;
+			blas.get_config = NULL;
+			blas.get_corename = NULL;
 		}
 	}
 	if (blas.handle)
@@ -362,12 +376,19 @@ mg_blas_load(const char *coretype)
 	return blas.handle ? 0 : -1;
 }
 
+/* Load with "auto" when nothing has asked for a core type before use. */
+static inline void
+ensure_loaded(void)
+{
+	if (!blas.tried)
+		mg_blas_load(NULL);
+}
+
 /* Status of the BLAS (loads it with "auto" when not yet loaded). */
 void
 mg_blas_get_status(mg_blas_status *st)
 {
-	if (!blas.tried)
-		mg_blas_load(NULL);
+	ensure_loaded();
 	*st = blas.st;
 	st->threads = (blas.get_threads) ? blas.get_threads() : 1;
 	st->selfcheck = mg_blas_selfcheck_state();
@@ -380,8 +401,7 @@ mg_blas_lib_sgemm(int transA, int transB, int M, int N, int K,
 				  const float *B, int ldb,
 				  float beta, float *C, int ldc)
 {
-	if (!blas.tried)
-		mg_blas_load(NULL);
+	ensure_loaded();
 	if (blas.sgemm == NULL)
 		return 0;
 	blas.sgemm(CBLAS_ROW_MAJOR, transA ? CBLAS_TRANS : CBLAS_NO_TRANS,
@@ -395,8 +415,7 @@ void
 mg_dsyev(const char *jobz, const char *uplo, const int *n, double *a,
 		 const int *lda, double *w, double *work, const int *lwork, int *info)
 {
-	if (!blas.tried)
-		mg_blas_load(NULL);
+	ensure_loaded();
 	if (blas.dsyev == NULL)
 	{
 		*info = -1000;
@@ -415,8 +434,7 @@ mg_blas_set_threads(int n)
 	sigset_t	all,
 				saved;
 
-	if (!blas.tried)
-		mg_blas_load(NULL);
+	ensure_loaded();
 	if (n < 1 || blas.set_threads == NULL)
 		return;
 	sigfillset(&all);

@@ -535,8 +535,6 @@ pick_threshold(mg_train_state *st, const mg_data *data,
 				sr = 0.0;
 
 	mg_score_opts_from_model(mdl, &o);
-	if (o.step > L)
-		o.step = L;				/* as the SQL scoring functions do */
 	R = (cfg->threshold_windows > 0 &&
 		 cfg->threshold_windows < (n + o.step - 1) / o.step) ?
 		cfg->threshold_windows * o.step : n;

@@ -73,7 +73,8 @@ mg_score_opts_from_model(const mg_model *model, mg_score_opts *o)
 {
 	const mg_config *c = &model->cfg;
 
-	o->step = c->score_step;
+	/* a stride beyond the window would leave rows without a window */
+	o->step = c->score_step < c->seq_len ? c->score_step : c->seq_len;
 	o->invert_iters = c->invert_iters;
 	o->invert_lr = c->invert_lr;
 	o->invert_tol = c->invert_tol;

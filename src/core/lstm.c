@@ -42,9 +42,7 @@ struct mg_lstm_ws
 	float	   *dh;				/* [B][H] dLoss/dh_{t-1} carried back */
 	float	   *dc;				/* [B][H] dLoss/dc_{t-1} carried back */
 	float	   *bias;			/* [4H] gs * (b + forget bias on f) */
-	float	   *gs;				/* [4H] pre-scale: 1, j columns 2 */
-	float	   *gpa;			/* [4H] post-scale: 1, j columns 2 */
-	float	   *gpb;			/* [4H] post-shift: 0, j columns -1 */
+	float	   *gs;				/* [4H] gate scale: 1, j columns 2 */
 	double	   *dbacc;			/* [4H] db accumulator */
 };
 
@@ -72,8 +70,6 @@ mg_lstm_ws_destroy(const mg_alloc *a, mg_lstm_ws *ws)
 	mg_free(a, ws->dc);
 	mg_free(a, ws->bias);
 	mg_free(a, ws->gs);
-	mg_free(a, ws->gpa);
-	mg_free(a, ws->gpb);
 	mg_free(a, ws->dbacc);
 	mg_free(a, ws);
 }
@@ -112,11 +108,9 @@ mg_lstm_ws_create(const mg_alloc *a, int in, int hidden, int T, int Bmax,
 	ws->dc = mg_malloc(a, bh, sizeof(float));
 	ws->bias = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
 	ws->gs = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
-	ws->gpa = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
-	ws->gpb = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
 	ws->dbacc = mg_malloc(a, 4 * (size_t) hidden, sizeof(double));
 	if (!ws->act || !ws->dg || !ws->c || !ws->tc || !ws->h || !ws->dh ||
-		!ws->dc || !ws->bias || !ws->gs || !ws->gpa || !ws->gpb || !ws->dbacc)
+		!ws->dc || !ws->bias || !ws->gs || !ws->dbacc)
 	{
 		mg_lstm_ws_destroy(a, ws);
 		return MG_ERR_NOMEM;
@@ -126,13 +120,7 @@ mg_lstm_ws_create(const mg_alloc *a, int in, int hidden, int T, int Bmax,
 
 		/* i, f, o: sigmoid(x); j: tanh(x) = 2 sigmoid(2x) - 1 */
 		for (k = 0; k < 4 * hidden; k++)
-		{
-			int			isj = k >= hidden && k < 2 * hidden;
-
-			ws->gs[k] = isj ? 2.0f : 1.0f;
-			ws->gpa[k] = isj ? 2.0f : 1.0f;
-			ws->gpb[k] = isj ? -1.0f : 0.0f;
-		}
+			ws->gs[k] = (k >= hidden && k < 2 * hidden) ? 2.0f : 1.0f;
 	}
 	*out = ws;
 	return MG_OK;
@@ -154,15 +142,14 @@ fill_nan(float *x, size_t n)
  * One step for all B rows: gate pre-activations g [B][4H] (X Wx + h Wh)
  * become activations in place, then c = f c_prev + i j, tc = tanh(c),
  * h = o tc.  Every gate goes through one sigmoid kernel over whole blocks
- * of the row, y = pa sigmoid(gs x + bias) + pb (bias already scaled by
- * gs), which is sigmoid for i, f, o and tanh(x) = 2 sigmoid(2x) - 1 for j
- * (absolute error below 1e-6).
+ * of the row, y = s sigmoid(s x + bias) + 1 - s with the per-column scale
+ * s = gs (bias already scaled by it): sigmoid for i, f, o (s = 1) and
+ * tanh(x) = 2 sigmoid(2x) - 1 for j (s = 2; absolute error below 1e-6).
  */
 MG_VEC_CLONES
 static void
 step_forward(int H, int B, float *restrict g, const float *restrict gs,
-			 const float *restrict bias, const float *restrict gpa,
-			 const float *restrict gpb, const float *restrict cprev,
+			 const float *restrict bias, const float *restrict cprev,
 			 float *restrict c, float *restrict tc, float *restrict h)
 {
 	int			G = 4 * H;
@@ -186,7 +173,7 @@ step_forward(int H, int B, float *restrict g, const float *restrict gs,
 				x[k] = gs[k0 + k] * gr[k0 + k] + bias[k0 + k];
 			sigmoid_block(y, x);
 			for (k = 0; k < MG_VBLK; k++)
-				gr[k0 + k] = gpa[k0 + k] * y[k] + gpb[k0 + k];
+				gr[k0 + k] = gs[k0 + k] * y[k] + (1.0f - gs[k0 + k]);
 		}
 		if (k0 < G)
 		{
@@ -194,7 +181,7 @@ step_forward(int H, int B, float *restrict g, const float *restrict gs,
 				x[k] = k0 + k < G ? gs[k0 + k] * gr[k0 + k] + bias[k0 + k] : 0.0f;
 			sigmoid_block(y, x);
 			for (k = 0; k < G - k0; k++)
-				gr[k0 + k] = gpa[k0 + k] * y[k] + gpb[k0 + k];
+				gr[k0 + k] = gs[k0 + k] * y[k] + (1.0f - gs[k0 + k]);
 		}
 		for (k = 0; k < H; k++)
 			cr[k] = gr[2 * H + k] * cp[k] + gr[k] * gr[H + k];
@@ -316,8 +303,7 @@ mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
 		if (t > 0 || h0)
 			mg_sgemm(0, 0, B, G, H, 1.0f, hprev, H, Wh, G, 1.0f, gt, G);
 
-		step_forward(H, B, gt, ws->gs, bias, ws->gpa, ws->gpb, cprev, ct,
-					 tct, ht);
+		step_forward(H, B, gt, ws->gs, bias, cprev, ct, tct, ht);
 	}
 	memcpy(Hout, ws->h + bh, (size_t) T * bh * sizeof(float));
 }

@@ -46,21 +46,19 @@ MgPgReleaseFn(void *ctx, void *ptr)
 
 const mg_alloc MgPgAlloc = {MgPgAllocFn, MgPgReleaseFn, NULL};
 
-/* As MgPgAllocFn, within the budget ctx (an MgBudget). */
+/* MgPgAllocFn within the budget ctx (an MgBudget). */
 static void *
 MgBudgetAllocFn(void *ctx, size_t size)
 {
 	MgBudget   *b = (MgBudget *) ctx;
 	void	   *p;
 
-	if (size == 0)
-		size = 1;
-	if (size > MaxAllocHugeSize || b->used + (int64) size > b->limit)
+	if (b->used + (int64) Max(size, 1) > b->limit)
 	{
 		b->exceeded = true;
 		return NULL;
 	}
-	p = palloc_extended(size, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	p = MgPgAllocFn(NULL, size);
 	if (p != NULL)
 	{
 		b->used += GetMemoryChunkSpace(p);
@@ -69,17 +67,13 @@ MgBudgetAllocFn(void *ctx, size_t size)
 	return p;
 }
 
-/* Free memory from MgBudgetAllocFn (NULL is fine). */
+/* MgPgReleaseFn, giving the chunk back to the budget ctx. */
 static void
 MgBudgetReleaseFn(void *ctx, void *ptr)
 {
-	MgBudget   *b = (MgBudget *) ctx;
-
 	if (ptr != NULL)
-	{
-		b->used -= GetMemoryChunkSpace(ptr);
-		pfree(ptr);
-	}
+		((MgBudget *) ctx)->used -= GetMemoryChunkSpace(ptr);
+	MgPgReleaseFn(NULL, ptr);
 }
 
 /* An allocator on CurrentMemoryContext that keeps within limit bytes. */

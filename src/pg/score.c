@@ -156,23 +156,16 @@ MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
 
 	/*
 	 * A stride longer than the window would leave rows between windows
-	 * without a score: refuse it when asked for, and cap the model's
-	 * default (scoring "step" 10) for models with a shorter seq_len.
+	 * without a score.  The model's default is capped at seq_len
+	 * (mg_score_opts_from_model), so only an explicit "step" gets here.
 	 */
 	if (res->opts.step > entry->seq_len)
-	{
-		JsonbValue	v;
-
-		if (options != NULL && JB_ROOT_IS_OBJECT(options) &&
-			getKeyJsonValueFromContainer(&options->root, "step", 4, &v) != NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"step\" (%d) is larger than the seq_len %d of model \"%s\"",
-							res->opts.step, entry->seq_len, model_spec),
-					 errhint("Use a step between 1 and %d so that every row is covered by a window.",
-							 entry->seq_len)));
-		res->opts.step = entry->seq_len;
-	}
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"step\" (%d) is larger than the seq_len %d of model \"%s\"",
+						res->opts.step, entry->seq_len, model_spec),
+				 errhint("Use a step between 1 and %d so that every row is covered by a window.",
+						 entry->seq_len)));
 
 	res->src = MgReadSource(&spec);
 	nvalid = res->src->nvalid;
