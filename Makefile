@@ -6,17 +6,21 @@
 #   make unit                numerical-core unit tests only (no server)
 
 EXTENSION = mimgan
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = mimgan
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
 PG_SRCS = $(sort $(wildcard src/pg/*.c))
 OBJS = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
 
-# The install script is assembled from sql/install/NN_*.sql (one part per
-# area); upgrade scripts sql/mimgan--A--B.sql are installed as they are.
-DATA_built = sql/mimgan--$(EXTVERSION).sql
-DATA = $(wildcard sql/mimgan--*--*.sql)
+# Released install scripts are frozen (sql/mimgan--0.1.0.sql).  The changes
+# of the release in progress are parts sql/$(EXTVERSION)/NN_*.sql: the
+# upgrade script is those parts, the new install script is the previous
+# release's followed by the same parts (test/t/007_upgrade.pl compares them).
+PREVVERSION = 0.1.0
+UPGRADE_PARTS = $(sort $(wildcard sql/$(EXTVERSION)/*.sql))
+DATA_built = sql/mimgan--$(EXTVERSION).sql sql/mimgan--$(PREVVERSION)--$(EXTVERSION).sql
+DATA = sql/mimgan--$(PREVVERSION).sql
 PGFILEDESC = "mimgan - MIM-GAN anomaly detection for time series"
 
 REGRESS = $(basename $(notdir $(wildcard sql/[0-9]*_*.sql)))
@@ -39,7 +43,9 @@ $(OBJS): $(wildcard include/*.h) $(wildcard src/core/*.h)
 # with the server's flags ran 15-25 % slower; make bench-speed).
 $(CORE_SRCS:.c=.o): CFLAGS += -fno-wrapv
 
-sql/mimgan--$(EXTVERSION).sql: $(sort $(wildcard sql/install/*.sql))
+sql/mimgan--$(PREVVERSION)--$(EXTVERSION).sql: $(UPGRADE_PARTS)
+	cat $^ > $@
+sql/mimgan--$(EXTVERSION).sql: sql/mimgan--$(PREVVERSION).sql $(UPGRADE_PARTS)
 	cat $^ > $@
 
 # ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 # Environment: PG_CONFIG (default pg_config), MIMGAN_TEST_PORT,
 # MIMGAN_SUITE_TIMEOUT (seconds per suite, default 1800),
 # MIMGAN_SUITES (e.g. "regress pgtap": run only these; default all),
+# MIMGAN_TAP_TESTS (e.g. "t/007_upgrade.pl": these TAP scripts only),
 # MIMGAN_NO_INSTALL=1 (test the installed extension; no make install).
 #
 # The private cluster is handled by test/lib/cluster.sh.
@@ -264,6 +265,7 @@ run_tap()
 	[ $IS_ROOT -eq 1 ] && chown -R postgres: "$work"
 	local -a who=()
 	[ $IS_ROOT -eq 1 ] && who=(runuser -u postgres --)
+	local tap_tests=${MIMGAN_TAP_TESTS:-t/*.pl}
 	(
 		cd "$work" &&
 		limited "${who[@]+"${who[@]}"}" env PATH="$PGBIN:$PATH" \
@@ -273,7 +275,7 @@ run_tap()
 			OPENBLAS_NUM_THREADS=1 \
 			MIMGAN_TEST_DATA="$work/data" \
 			MIMGAN_SOAK_SECONDS="${MIMGAN_SOAK_SECONDS:-20}" \
-			prove -v -I "$perldir" -I "$work/t" t/*.pl
+			prove -v -I "$perldir" -I "$work/t" $tap_tests
 	)
 	st=$?
 	if [ $st -ne 0 ]; then

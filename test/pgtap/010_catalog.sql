@@ -16,7 +16,7 @@ SELECT plan(85);
 SELECT has_extension('mimgan', 'extension mimgan is installed');
 SELECT has_schema('mimgan', 'schema mimgan exists');
 SELECT is((SELECT extversion FROM pg_extension WHERE extname = 'mimgan'),
-          '0.1.0', 'extension version is 0.1.0');
+          '0.2.0', 'extension version is 0.2.0');
 SELECT is((SELECT e.extrelocatable FROM pg_extension e WHERE extname = 'mimgan'),
           false, 'extension is not relocatable');
 
