@@ -439,7 +439,7 @@ typedef struct mg_config
 	int			invert_optim;	/* mg_invert_optim */
 	int			warm_start;		/* warm-start inversion from previous window */
 	/* threshold */
-	int			threshold_auto; /* 1: quantile of training scores */
+	int			threshold_auto; /* mg_threshold_rule (1: quantile) */
 	double		threshold;		/* used when threshold_auto == 0 */
 	double		threshold_quantile;
 	int64_t		threshold_windows;	/* max training windows scored for auto */
@@ -448,7 +448,17 @@ typedef struct mg_config
 	float		rec_weight;		/* weight of the reconstruction loss of G(E(x)) */
 	int			resid_norm;		/* mg_resid_norm */
 	int			resid_agg;		/* mg_resid_agg */
+	/* format version 3 */
+	double		pot_risk;		/* MG_THRESHOLD_POT: exceedance probability */
 } mg_config;
+
+/* how the label-free threshold is chosen (mg_config.threshold_auto) */
+typedef enum mg_threshold_rule
+{
+	MG_THRESHOLD_FIXED = 0,		/* cfg.threshold as given */
+	MG_THRESHOLD_QUANTILE = 1,	/* threshold_quantile of training scores */
+	MG_THRESHOLD_POT = 2		/* peaks over threshold (src/core/threshold.c) */
+} mg_threshold_rule;
 
 typedef enum mg_resid_norm
 {
@@ -515,7 +525,7 @@ typedef struct mg_model
 void		mg_model_free(const mg_alloc *a, mg_model *model);
 
 #define MG_BLOB_MAGIC "MIMGANv\0"	/* 8 bytes */
-#define MG_BLOB_FORMAT_VERSION 2	/* version 1 blobs are still read */
+#define MG_BLOB_FORMAT_VERSION 3	/* versions 1 and 2 are still read */
 
 /* Serialize into a fresh buffer from a. */
 mg_status	mg_model_serialize(const mg_model *model, const mg_alloc *a,
@@ -645,6 +655,29 @@ int			mg_top_indices(const float *v, int m, int ntop, int *idx);
 double		mg_quantile(const mg_alloc *a, const double *x, int64_t n, double q);
 
 /* ---------------------------------------------------------------------
+ * Peaks-over-threshold rule (src/core/threshold.c).
+ * --------------------------------------------------------------------- */
+#define MG_POT_MIN_EXCESS 10	/* fewer excesses: the largest score */
+#define MG_DEFAULT_POT_RISK 1e-3
+
+typedef struct mg_pot_fit
+{
+	double		threshold;		/* z_q: exceeded with probability risk */
+	double		level_score;	/* t: the initial level's score */
+	double		gamma;			/* GPD shape (NaN when not fitted) */
+	double		sigma;			/* GPD scale */
+	int64_t		n_excess;		/* scores above t */
+} mg_pot_fit;
+
+/* Threshold exceeded with probability risk by scores like s[0..n) (finite
+ * values only), from a generalised Pareto tail fitted by probability-
+ * weighted moments above the level quantile.  MG_ERR_ARG unless
+ * 0 < level < 1 and 0 < risk < 1 - level; MG_ERR_NODATA when no score is
+ * finite. */
+mg_status	mg_pot_threshold(const mg_alloc *a, const double *s, int64_t n,
+							 double level, double risk, mg_pot_fit *out);
+
+/* ---------------------------------------------------------------------
  * Evaluation metrics (src/core/metrics.c).  Rows with a NaN score are
  * skipped.  Point-wise unless noted.
  * --------------------------------------------------------------------- */
@@ -658,7 +691,8 @@ typedef struct mg_metrics
 	double		best_f1;		/* best over all thresholds */
 	double		best_precision;
 	double		best_recall;
-	double		best_threshold;
+	double		best_threshold;	/* tau: best_f1 flags score >= tau */
+	double		best_cut;		/* flagging score > best_cut gives best_f1 */
 	double		f1_pa;			/* point-adjusted, best over thresholds */
 	double		roc_auc;
 	double		pr_auc;			/* average precision */

@@ -13,7 +13,7 @@ WHERE host = 'a' AND ts BETWEEN 100 AND 104;
 -- every metric, in a fixed order; figures in range
 SELECT ord, metric,
        CASE WHEN metric IN ('n', 'n_anomalies') THEN value::text
-            WHEN metric IN ('best_threshold', 'threshold') THEN (value >= 0)::text
+            WHEN metric IN ('best_threshold', 'threshold', 'best_cut') THEN (value >= 0)::text
             ELSE (value BETWEEN 0 AND 1)::text END AS value_or_in_range
 FROM mimgan_evaluate('m_eval', NULL::labelled, 'anomaly') WITH ORDINALITY AS e(metric, value, ord)
 ORDER BY ord;

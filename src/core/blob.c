@@ -5,12 +5,13 @@
  *
  * Layout (all integers and floats little-endian, IEEE 754; doc/model-format.md
  * has the full table):
- *	  header   magic "MIMGANv\0" (8 bytes), u32 format version (2; 1 is
- *	           still read: it lacks the fields marked v2),
+ *	  header   magic "MIMGANv\0" (8 bytes), u32 format version (3; 1 and
+ *	           2 are still read: they lack the fields marked v2 / v3),
  *	           u32 flags (0), u64 total length in bytes
  *	  config   every mg_config field in declaration order: int fields as
  *	           i32, int64_t as i64, seed as u64, float as f32, double as f64
- *	           (v2: encoder, rec_weight, resid_norm, resid_agg at the end)
+ *	           (v2: encoder, rec_weight, resid_norm, resid_agg at the end;
+ *	           v3: f64 pot_risk after them)
  *	  dims     i32 m, i32 k
  *	  prep     i32 norm, i32 pca_k, f64 shift[m], f64 scale[m], and when
  *	           pca_k > 0: f64 pca_mean[m], f64 pca_comp[pca_k][m]
@@ -316,7 +317,7 @@ get_f64(blob_reader *r)
  * --------------------------------------------------------------------- */
 
 /* bytes of the serialised mg_config */
-#define CFG_BYTES (35 * 4 + 6 * 8)	/* 25 i32 + 10 f32; 6 eight-byte */
+#define CFG_BYTES (35 * 4 + 7 * 8)	/* 25 i32 + 10 f32; 7 eight-byte */
 
 /* write every mg_config field in declaration order */
 static void
@@ -364,6 +365,8 @@ put_config(blob_writer *w, const mg_config *c)
 	put_f32(w, c->rec_weight);
 	put_i32(w, c->resid_norm);
 	put_i32(w, c->resid_agg);
+	/* version 3 */
+	put_f64(w, c->pot_risk);
 }
 
 /* read every mg_config field in declaration order */
@@ -416,6 +419,10 @@ get_config(blob_reader *r, mg_config *c)
 		c->resid_agg = get_i32(r);
 	}
 	/* version 1: no encoder, no residual scaling (memset above) */
+	if (r->version >= 3)
+		c->pot_risk = get_f64(r);
+	else
+		c->pot_risk = MG_DEFAULT_POT_RISK;
 }
 
 /* bytes of the serialised mg_train_stats */

@@ -66,6 +66,7 @@ mg_config_paper(mg_config *cfg)
 	cfg->rec_weight = 10.0f;
 	cfg->resid_norm = MG_RESID_NONE;
 	cfg->resid_agg = MG_AGG_MEAN;
+	cfg->pot_risk = MG_DEFAULT_POT_RISK;
 }
 
 /*
@@ -194,7 +195,9 @@ mg_config_validate(const mg_config *cfg, const char **field)
 		BAD("invert_optim");
 	if (cfg->warm_start != 0 && cfg->warm_start != 1)
 		BAD("warm_start");
-	if (cfg->threshold_auto != 0 && cfg->threshold_auto != 1)
+	if (cfg->threshold_auto != MG_THRESHOLD_FIXED &&
+		cfg->threshold_auto != MG_THRESHOLD_QUANTILE &&
+		cfg->threshold_auto != MG_THRESHOLD_POT)
 		BAD("threshold_auto");
 	if (!isfinite(cfg->threshold))
 		BAD("threshold");
@@ -203,6 +206,10 @@ mg_config_validate(const mg_config *cfg, const char **field)
 		BAD("threshold_quantile");
 	if (cfg->threshold_windows < 0)
 		BAD("threshold_windows");
+	if (!isfinite(cfg->pot_risk) || !(cfg->pot_risk > 0.0 && cfg->pot_risk < 0.5) ||
+		(cfg->threshold_auto == MG_THRESHOLD_POT &&
+		 !(cfg->pot_risk < 1.0 - cfg->threshold_quantile)))
+		BAD("pot_risk");
 	if (cfg->encoder != 0 && cfg->encoder != 1)
 		BAD("encoder");
 	if (!isfinite(cfg->rec_weight) || !IN(cfg->rec_weight, 0.0f, 1e6f))

@@ -632,8 +632,18 @@ pick_threshold(mg_train_state *st, const mg_data *data,
 	mdl->stats.train_score_mean = s1 / nf;
 	mdl->stats.train_score_sd = sqrt(fmax(0.0, s2 / nf - (s1 / nf) * (s1 / nf)));
 	mdl->stats.train_rec_mean = sr / nf;
-	if (cfg->threshold_auto)
+	if (cfg->threshold_auto == MG_THRESHOLD_QUANTILE)
 		mdl->threshold = mg_quantile(a, sc, nf, cfg->threshold_quantile);
+	else if (cfg->threshold_auto == MG_THRESHOLD_POT)
+	{
+		mg_pot_fit	pot;
+
+		rc = mg_pot_threshold(a, sc, nf, cfg->threshold_quantile,
+							  cfg->pot_risk, &pot);
+		if (rc != MG_OK)
+			goto done;
+		mdl->threshold = pot.threshold;
+	}
 	if (!isfinite(mdl->threshold))
 		rc = MG_ERR_DIVERGED;
 done:

@@ -13,6 +13,9 @@
  *	                         score >= tau (sklearn precision_recall_curve,
  *	                         F1 = 2PR / (P + R)); on ties the lowest tau wins,
  *	                         like numpy.argmax over increasing thresholds;
+ *	  best_cut               a threshold for "score > thr" (mimgan's flag)
+ *	                         giving best_f1: midway between best_threshold
+ *	                         and the next lower score;
  *	  f1_pa                  point-adjusted F1 (Xu et al., WWW 2018): at
  *	                         threshold tau a labelled segment (maximal run of
  *	                         1s in the given order) counts as fully detected
@@ -160,6 +163,7 @@ mg_evaluate(const mg_alloc *a, const double *score, const uint8_t *label,
 	out->f1 = 2 * tp + fp + (npos - tp) > 0 ?
 		2.0 * (double) tp / (double) (2 * tp + fp + (npos - tp)) : 0.0;
 	out->best_threshold = NAN;
+	out->best_cut = NAN;
 	out->roc_auc = NAN;
 	out->pr_auc = NAN;
 
@@ -199,6 +203,17 @@ mg_evaluate(const mg_alloc *a, const double *score, const uint8_t *label,
 			out->best_precision = p;
 			out->best_recall = r;
 			out->best_threshold = tau;
+			/* flagging score > cut selects exactly score >= tau */
+			if (g < nv)
+			{
+				double		lo = it[g].s;
+
+				out->best_cut = lo + (tau - lo) / 2.0;
+				if (!(out->best_cut < tau))
+					out->best_cut = lo;
+			}
+			else
+				out->best_cut = nextafter(tau, -INFINITY);
 		}
 		ap += (r - prev_r) * p;
 		prev_r = r;

@@ -152,6 +152,7 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 	PutMetric(rsinfo, "n", (double) mt.n);
 	PutMetric(rsinfo, "n_anomalies", (double) mt.n_pos);
 	PutMetric(rsinfo, "threshold", res->threshold);
+	PutMetric(rsinfo, "best_cut", mt.best_cut);
 
 	return (Datum) 0;
 }

@@ -72,7 +72,7 @@ static const MgOptDef train_opts[] = {
 	{"lambda", MG_OPT_FLOAT, NULL, "a number in [0, 1]"},
 	{"invert_iters", MG_OPT_INT, NULL, "an integer from 0 to 100000"},
 	{"invert_lr", MG_OPT_FLOAT, NULL, "a number in (0, 10]"},
-	{"threshold", MG_OPT_THRESHOLD, NULL, "'auto' or a finite number"},
+	{"threshold", MG_OPT_THRESHOLD, NULL, "'auto' (quantile), 'pot' (peaks over threshold) or a finite number"},
 	{"normalize", MG_OPT_ENUM, "minmax|zscore|none", "'minmax', 'zscore' or 'none'"},
 	{"max_train_windows", MG_OPT_INT, NULL, "an integer >= 0 (0: all windows)"},
 	{"verbose", MG_OPT_BOOL, NULL, "true or false"},
@@ -88,6 +88,7 @@ static const MgOptDef train_opts[] = {
 	{"invert_optim", MG_OPT_ENUM, "adam|rmsprop", "'rmsprop' or 'adam'"},
 	{"warm_start", MG_OPT_BOOL, NULL, "true or false"},
 	{"threshold_quantile", MG_OPT_FLOAT, NULL, "a number in (0, 1)"},
+	{"pot_risk", MG_OPT_FLOAT, NULL, "a number in (0, 1 - threshold_quantile)"},
 	{"threshold_windows", MG_OPT_INT, NULL, "an integer >= 0 (0: all windows)"},
 	{"on_missing", MG_OPT_ENUM, "error|skip", "'error' or 'skip'"},
 	{"encoder", MG_OPT_BOOL, NULL, "true or false"},
@@ -121,7 +122,8 @@ typedef struct MgOptValue
 	int64		i;				/* MG_OPT_INT, MG_OPT_BOOL, MG_OPT_ENUM */
 	uint64		u;				/* MG_OPT_UINT64 */
 	double		d;				/* MG_OPT_FLOAT, MG_OPT_THRESHOLD */
-	bool		is_auto;		/* MG_OPT_THRESHOLD */
+	bool		is_auto;		/* MG_OPT_THRESHOLD: 'auto' or 'pot' */
+	bool		is_pot;			/* MG_OPT_THRESHOLD: 'pot' */
 } MgOptValue;
 
 /* "a, b, c" of the option names of defs. */
@@ -257,6 +259,9 @@ ParseOptionValue(const MgOptDef *def, JsonbValue *v, MgOptValue *out)
 			if (v->type == jbvString && v->val.string.len == 4 &&
 				strncmp(v->val.string.val, "auto", 4) == 0)
 				out->is_auto = true;
+			else if (v->type == jbvString && v->val.string.len == 3 &&
+					 strncmp(v->val.string.val, "pot", 3) == 0)
+				out->is_auto = out->is_pot = true;
 			else if (v->type == jbvNumeric)
 			{
 				out->is_auto = false;
@@ -437,7 +442,8 @@ MgParseTrainOptions(Jsonb *opts, mg_config *cfg, bool *verbose,
 			cfg->lambda = o->d;
 		else if (strcmp(k, "threshold") == 0)
 		{
-			cfg->threshold_auto = o->is_auto ? 1 : 0;
+			cfg->threshold_auto = o->is_pot ? MG_THRESHOLD_POT :
+				o->is_auto ? MG_THRESHOLD_QUANTILE : MG_THRESHOLD_FIXED;
 			if (!o->is_auto)
 				cfg->threshold = o->d;
 		}
@@ -447,6 +453,8 @@ MgParseTrainOptions(Jsonb *opts, mg_config *cfg, bool *verbose,
 			cfg->threshold_windows = o->i;
 		else if (strcmp(k, "threshold_quantile") == 0)
 			cfg->threshold_quantile = o->d;
+		else if (strcmp(k, "pot_risk") == 0)
+			cfg->pot_risk = o->d;
 		else if (strcmp(k, "verbose") == 0)
 			*verbose = (o->i != 0);
 		else if (strcmp(k, "on_missing") == 0)
@@ -507,6 +515,11 @@ MgParseScoreOptions(Jsonb *opts, const mg_model *model, mg_score_opts *o,
 
 		if (strcmp(k, "threshold") == 0)
 		{
+			if (v->is_pot)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("scoring option \"threshold\" cannot be 'pot'"),
+						 errhint("The threshold rule is chosen at training: mimgan_train(..., options => '{\"threshold\": \"pot\"}'). When scoring, pass 'auto' (the model's threshold) or a number.")));
 			if (!v->is_auto)
 				*threshold = v->d;
 		}
@@ -653,14 +666,16 @@ MgConfigToJsonb(const mg_config *cfg)
 	AppendFloat(&buf, "invert_tol", cfg->invert_tol);
 	WORD("invert_optim", inv_w, cfg->invert_optim);
 	BOOL("warm_start", cfg->warm_start);
-	if (cfg->threshold_auto)
+	if (cfg->threshold_auto != MG_THRESHOLD_FIXED)
 	{
 		AppendKey(&buf, "threshold");
-		appendStringInfoString(&buf, "\"auto\"");
+		appendStringInfoString(&buf, cfg->threshold_auto == MG_THRESHOLD_POT ?
+							   "\"pot\"" : "\"auto\"");
 	}
 	else
 		AppendDouble(&buf, "threshold", cfg->threshold);
 	AppendDouble(&buf, "threshold_quantile", cfg->threshold_quantile);
+	AppendDouble(&buf, "pot_risk", cfg->pot_risk);
 	INT("threshold_windows", cfg->threshold_windows);
 	BOOL("encoder", cfg->encoder);
 	AppendFloat(&buf, "rec_weight", cfg->rec_weight);

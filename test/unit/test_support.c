@@ -647,6 +647,7 @@ suite_metrics(void)
 	CHECK_CLOSE(mt.f1, 0.8, 1e-12, 0, "f1 at 0.4");
 	CHECK_CLOSE(mt.best_f1, 0.8, 1e-12, 0, "best f1");
 	CHECK_CLOSE(mt.best_threshold, 0.5, 0, 0, "best threshold");
+	CHECK_CLOSE(mt.best_cut, 0.35, 1e-15, 0, "best cut midway between 0.5 and 0.2");
 	CHECK_CLOSE(mt.best_precision, 2.0 / 3, 1e-12, 0, "best precision");
 	CHECK_CLOSE(mt.best_recall, 1.0, 1e-12, 0, "best recall");
 	CHECK_CLOSE(mt.roc_auc, 0.875, 1e-12, 0, "roc auc with a tie");
@@ -670,6 +671,7 @@ suite_metrics(void)
 	CHECK_CLOSE(mt.f1_pa, 1.0, 1e-12, 0, "pa f1 by hand");
 	CHECK_CLOSE(mt.best_f1, 8.0 / 11, 1e-12, 0, "best f1 by hand");
 	CHECK_CLOSE(mt.best_threshold, 0.2, 0, 0, "best threshold by hand");
+	CHECK_CLOSE(mt.best_cut, 0.15, 1e-15, 0, "best cut midway to the next score 0.1");
 	CHECK_CLOSE(mt.roc_auc, 0.7, 1e-12, 0, "roc s2");
 	CHECK_CLOSE(mt.pr_auc, 0.7777777777777777, 1e-12, 0, "ap s2");
 	CHECK_CLOSE(mt.precision, 1.0, 1e-12, 0, "precision s2 at 0.5");
@@ -722,6 +724,14 @@ suite_metrics(void)
 	CHECK_CLOSE(mt.best_precision, 0.7346938775510204, 1e-14, 0, "best P 200");
 	CHECK_CLOSE(mt.best_recall, 0.631578947368421, 1e-14, 0, "best R 200");
 	CHECK_CLOSE(mt.best_threshold, 0.88, 0, 0, "best thr 200");
+	{
+		double		cut = mt.best_cut,
+					f1best = mt.best_f1;
+
+		CHECK(cut < 0.88, "best_cut %.17g below best_threshold", cut);
+		mg_evaluate(&mg_alloc_std, big_s, big_y, 200, cut, &mt);
+		CHECK_CLOSE(mt.f1, f1best, 1e-14, 0, "f1 at best_cut (score > cut) = best f1");
+	}
 	CHECK_CLOSE(mt.f1_pa, 0.7872340425531915, 1e-14, 0, "pa f1 200");
 
 	/* degenerate inputs */
@@ -851,9 +861,11 @@ try_load(const uint8_t *b, size_t len)
 }
 
 /*
- * A version-1 blob (the 0.1.0 format) is still read.  Build one from the
- * version-2 blob b of a model without encoder or residual scales by
- * removing the v2 fields (config tail, the u32 scale count, loss_rec).
+ * Blobs of versions 1 and 2 (0.1.0 wrote both) are still read.  Build a
+ * version-2 blob from the version-3 blob b by removing the v3 config field
+ * (f64 pot_risk), and a version-1 blob of a model without encoder or
+ * residual scales by also removing the v2 fields (config tail, the u32
+ * scale count, loss_rec).
  */
 static void
 check_blob_v1(const uint8_t *b, size_t len, const mg_model *mdl)
@@ -862,17 +874,44 @@ check_blob_v1(const uint8_t *b, size_t len, const mg_model *mdl)
 	size_t		tail = 4 + mdl->meta_len + 4;	/* crc, meta, meta_len */
 	size_t		p_lossrec = len - tail - 8;
 	size_t		p_nsc = len - tail - 88 - 8 - 4;
-	size_t		n1 = len - 16 - 4 - 8;
+	size_t		n1 = len - 24 - 4 - 8;
+	size_t		n2 = len - 8;
 	uint8_t    *v1 = mg_malloc(a, n1, 1);
+	uint8_t    *v2 = mg_malloc(a, n2, 1);
 	uint8_t    *q = v1;
 	mg_model   *m1 = NULL;
 	mg_status	rc;
 	size_t		i;
 
+	/* version 2: without the 8 bytes of pot_risk at offset 212 */
+	memcpy(v2, b, 212);
+	memcpy(v2 + 212, b + 220, len - 220);
+	v2[8] = 2;
+	for (i = 0; i < 8; i++)
+		v2[16 + i] = (uint8_t) ((uint64_t) n2 >> (8 * i));
+	fix_crc(v2, n2);
+	rc = mg_model_deserialize(v2, n2, a, &m1);
+	CHECK(rc == MG_OK, "version 2 blob read: %s", mg_status_string(rc));
+	if (m1)
+	{
+		CHECK(m1->cfg.pot_risk == MG_DEFAULT_POT_RISK &&
+			  m1->cfg.threshold_auto == mdl->cfg.threshold_auto &&
+			  m1->threshold == mdl->threshold &&
+			  memcmp(m1->g_params, mdl->g_params,
+					 mg_net_nparams(&mdl->gspec) * sizeof(float)) == 0,
+			  "version 2 blob: same weights, default pot_risk");
+		mg_model_free(a, m1);
+		m1 = NULL;
+	}
+	v2[8] = 3;
+	fix_crc(v2, n2);
+	CHECK(try_load(v2, n2) != MG_OK, "version-2 body labelled 3 refused");
+	mg_free(a, v2);
+
 	memcpy(q, b, 196);			/* header and the version-1 config */
 	q += 196;
-	memcpy(q, b + 212, p_nsc - 212);
-	q += p_nsc - 212;
+	memcpy(q, b + 220, p_nsc - 220);
+	q += p_nsc - 220;
 	memcpy(q, b + p_nsc + 4, p_lossrec - (p_nsc + 4));
 	q += p_lossrec - (p_nsc + 4);
 	memcpy(q, b + p_lossrec + 8, len - (p_lossrec + 8));
@@ -1181,7 +1220,7 @@ suite_blob(void)
 	CHECK(mg_model_serialize(mdl, a, &b1, &l1) == MG_OK, "serialize");
 	CHECK(memcmp(b1, MG_BLOB_MAGIC, 8) == 0, "magic at offset 0");
 	/* total length as documented in doc/model-format.md (m 4, pca_k 2) */
-	CHECK(l1 == 24 + 188 + 16 + 16 * 4 + 8 * 4 * 3 + 40 + 16 +
+	CHECK(l1 == 24 + 196 + 16 + 16 * 4 + 8 * 4 * 3 + 40 + 16 +
 		  4 * (mg_net_nparams(&mdl->gspec) + mg_net_nparams(&mdl->dspec)) +
 		  4 + 8 + 88 + 4 + mdl->meta_len + 4, "documented length formula (%d)", (int) l1);
 	CHECK(mg_model_serialize(mdl, a, &b2, &l2) == MG_OK && l1 == l2 &&
@@ -1250,7 +1289,7 @@ suite_blob(void)
 	cp[0] = 'X';
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_MAGIC, "wrong magic");
 	memcpy(cp, b1, l1);
-	cp[8] = 3;
+	cp[8] = 4;
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_VERSION, "wrong version");
 	memcpy(cp, b1, l1);
 	cp[8] = 0;
@@ -1278,8 +1317,8 @@ suite_blob(void)
 	cp[24] = 1;					/* seq_len = 1 */
 	fix_crc(cp, l1);
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_INVALID, "seq_len 1 refused");
-	/* m at 24 + 188; k after it; norm, pca_k; then 4 f64 arrays of m */
-	off = 24 + 188;
+	/* m at 24 + 196 (v3 config); k after it; norm, pca_k; then 4 f64 arrays of m */
+	off = 24 + 196;
 	memcpy(cp, b1, l1);
 	cp[off] = 0;
 	fix_crc(cp, l1);
@@ -1293,7 +1332,7 @@ suite_blob(void)
 	cp[off + 16 + 6] = 0xF0;
 	fix_crc(cp, l1);
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_INVALID, "non-finite shift refused");
-	off = 24 + 188 + 16 + 3 * 4 * 8 + 2 * 4 * 8 + 40;	/* u64 n_g */
+	off = 24 + 196 + 16 + 3 * 4 * 8 + 2 * 4 * 8 + 40;	/* u64 n_g */
 	memcpy(cp, b1, l1);
 	cp[off + 7] = 0x10;			/* huge parameter count */
 	fix_crc(cp, l1);
