@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "storage/itemptr.h"
 #include "utils/jsonb.h"
 
 #include "mimgan_core.h"
@@ -27,6 +28,7 @@ extern int	mimgan_blas_threads;		/* mimgan.blas_threads, default 1 */
 extern char *mimgan_blas_coretype;		/* mimgan.blas_coretype, default auto */
 extern int	mimgan_max_train_memory;	/* mimgan.max_train_memory, kB */
 extern int	mimgan_score_batch;			/* mimgan.score_batch, windows */
+extern int	mimgan_model_cache_size;	/* mimgan.model_cache_size, kB */
 
 /* Apply mimgan.blas_threads and run the BLAS self-check once (mimgan.c). */
 extern void MgEnsureBlas(void);
@@ -85,6 +87,18 @@ typedef struct MgModelEntry
 	double		threshold;
 	mg_model   *model;			/* deserialized in CurrentMemoryContext */
 } MgModelEntry;
+
+/* ---- per-backend model cache (model_cache.c) ---- */
+/* The cached model of catalog row (name, version, xmin, tid), or NULL. */
+extern mg_model *MgModelCacheLookup(const char *name, int32 version,
+									TransactionId xmin, ItemPointer tid);
+/* Deserialize blob (ERROR if it does not load) and cache it. */
+extern mg_model *MgModelCacheLoad(const char *name, int32 version,
+								  TransactionId xmin, ItemPointer tid,
+								  const bytea *blob);
+/* Entries, bytes, hits, misses (mimgan_info). */
+extern void MgModelCacheStats(int *entries, int64 *bytes, int64 *hits,
+							  int64 *misses);
 
 /* Parse 'name' or 'name@N'; *version = 0 for latest.  ERROR on bad spec. */
 extern void MgParseModelSpec(const char *spec, char **name, int32 *version);

@@ -48,6 +48,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "storage/itemptr.h"
 
 #include "mimgan_pg.h"
 
@@ -128,6 +129,35 @@ NoSuchModel(const char *spec, const char *name, int32 version)
 }
 
 /*
+ * The catalog row of a spec: 'name@N' is version N, 'name' the pinned
+ * version (mimgan.model_pin, from 0.2.0) or else the latest.  xmin and
+ * ctid identify the row for the model cache (model_cache.c).
+ */
+#define LOAD_COLUMNS \
+	"SELECT version, owner::text, source, cols, order_by, series_by, seq_len, " \
+	"threshold, weights, xmin, ctid FROM mimgan.model m " \
+	"WHERE name OPERATOR(pg_catalog.=) $1 AND ($2 OPERATOR(pg_catalog.=) 0 " \
+	"OR version OPERATOR(pg_catalog.=) $2) "
+#define LOAD_QUERY LOAD_COLUMNS "ORDER BY version DESC LIMIT 1"
+#define LOAD_QUERY_PIN LOAD_COLUMNS \
+	"ORDER BY EXISTS (SELECT 1 FROM mimgan.model_pin p " \
+	"WHERE p.name OPERATOR(pg_catalog.=) m.name " \
+	"AND p.version OPERATOR(pg_catalog.=) m.version) DESC, version DESC LIMIT 1"
+
+/*
+ * Whether mimgan.model_pin exists: it does from version 0.2.0 of the SQL
+ * objects; a 0.1.0 installation running this library until ALTER
+ * EXTENSION UPDATE has no pins.
+ */
+static bool
+HavePinTable(void)
+{
+	Oid			nsp = get_namespace_oid("mimgan", true);
+
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid("model_pin", nsp));
+}
+
+/*
  * Read the catalog row of spec into a fresh entry in the caller's context;
  * with want_model, deserialize the blob; *blob_out (when non-NULL) gets
  * the stored blob.
@@ -147,6 +177,8 @@ LoadEntry(const char *spec, bool want_model, bytea **blob_out)
 	Datum		d;
 	bytea	   *blob;
 	MemoryContext old;
+	TransactionId xmin;
+	ItemPointerData tid;
 
 	MgParseModelSpec(spec, &name, &version);
 	args[0] = CStringGetTextDatum(name);
@@ -154,12 +186,7 @@ LoadEntry(const char *spec, bool want_model, bytea **blob_out)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT version, owner::text, source, cols, order_by, "
-							  "series_by, seq_len, threshold, weights "
-							  "FROM mimgan.model WHERE name OPERATOR(pg_catalog.=) $1 "
-							  "AND ($2 OPERATOR(pg_catalog.=) 0 "
-							  "OR version OPERATOR(pg_catalog.=) $2) "
-							  "ORDER BY version DESC LIMIT 1",
+	if (SPI_execute_with_args(HavePinTable() ? LOAD_QUERY_PIN : LOAD_QUERY,
 							  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "cannot read mimgan.model");
 	if (SPI_processed == 0)
@@ -192,18 +219,20 @@ LoadEntry(const char *spec, bool want_model, bytea **blob_out)
 	e->series_by = isnull ? NULL : TextDatumGetCString(d);
 	e->seq_len = DatumGetInt32(SPI_getbinval(tup, td, 7, &isnull));
 	e->threshold = DatumGetFloat8(SPI_getbinval(tup, td, 8, &isnull));
-	blob = DatumGetByteaPCopy(SPI_getbinval(tup, td, 9, &isnull));
+	xmin = DatumGetTransactionId(SPI_getbinval(tup, td, 10, &isnull));
+	tid = *((ItemPointer) DatumGetPointer(SPI_getbinval(tup, td, 11, &isnull)));
+	/* the blob is detoasted only when the cache does not have the model */
+	if (want_model)
+		e->model = MgModelCacheLookup(e->name, e->version, xmin, &tid);
+	blob = (e->model != NULL) ? NULL :
+		DatumGetByteaPCopy(SPI_getbinval(tup, td, 9, &isnull));
 	MemoryContextSwitchTo(old);
 	SPI_finish();
 
 	if (want_model)
 	{
-		mg_status	st;
-
-		st = mg_model_deserialize((const uint8_t *) VARDATA_ANY(blob),
-								  VARSIZE_ANY_EXHDR(blob), &MgPgAlloc, &e->model);
-		if (st != MG_OK)
-			MgThrow(st, psprintf("cannot load model \"%s@%d\"", e->name, e->version));
+		if (e->model == NULL)
+			e->model = MgModelCacheLoad(e->name, e->version, xmin, &tid, blob);
 		if (e->model->m != e->ncols)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
@@ -212,7 +241,7 @@ LoadEntry(const char *spec, bool want_model, bytea **blob_out)
 	}
 	if (blob_out)
 		*blob_out = blob;
-	else
+	else if (blob)
 		pfree(blob);
 	return e;
 }

@@ -55,11 +55,15 @@ PG_MODULE_MAGIC;
 #define MIMGAN_DEFAULT_SCORE_BATCH 512
 #define MIMGAN_MIN_SCORE_BATCH 1
 #define MIMGAN_MAX_SCORE_BATCH 65536
+#define MIMGAN_DEFAULT_MODEL_CACHE_SIZE (64 * 1024)	/* kB */
+#define MIMGAN_MIN_MODEL_CACHE_SIZE 0
+#define MIMGAN_MAX_MODEL_CACHE_SIZE (MAX_KILOBYTES / 4)
 
 int			mimgan_blas_threads = MIMGAN_DEFAULT_BLAS_THREADS;
 char	   *mimgan_blas_coretype = NULL;
 int			mimgan_max_train_memory = MIMGAN_DEFAULT_MAX_TRAIN_MEMORY;
 int			mimgan_score_batch = MIMGAN_DEFAULT_SCORE_BATCH;
+int			mimgan_model_cache_size = MIMGAN_DEFAULT_MODEL_CACHE_SIZE;
 
 /* -1: self-check not yet run; 0: passed; 1: failed (reference sgemm used) */
 static int	blas_selfcheck_state = -1;
@@ -138,6 +142,15 @@ _PG_init(void)
 							MIMGAN_MIN_SCORE_BATCH, MIMGAN_MAX_SCORE_BATCH,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 
+	DefineCustomIntVariable("mimgan.model_cache_size",
+							"Sets the memory for models a backend keeps deserialized between queries.",
+							"0 turns the cache off. The cache is trimmed to this size, least "
+							"recently used first, at the end of each transaction.",
+							&mimgan_model_cache_size,
+							MIMGAN_DEFAULT_MODEL_CACHE_SIZE,
+							MIMGAN_MIN_MODEL_CACHE_SIZE, MIMGAN_MAX_MODEL_CACHE_SIZE,
+							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("mimgan");
 }
 
@@ -211,8 +224,23 @@ mimgan_info(PG_FUNCTION_ARGS)
 					 blas_selfcheck_state == 0 ? "ok" : "failed");
 	appendStringInfo(&buf, ", \"blob_format\": %d", MG_BLOB_FORMAT_VERSION);
 	appendStringInfo(&buf, ", \"score_batch\": %d", mimgan_score_batch);
-	appendStringInfo(&buf, ", \"max_train_memory_kb\": %d}",
+	appendStringInfo(&buf, ", \"max_train_memory_kb\": %d",
 					 mimgan_max_train_memory);
+	{
+		int			entries;
+		int64		bytes,
+					hits,
+					misses;
+
+		MgModelCacheStats(&entries, &bytes, &hits, &misses);
+		appendStringInfo(&buf, ", \"model_cache_size_kb\": %d"
+						 ", \"model_cache_entries\": %d"
+						 ", \"model_cache_kb\": " INT64_FORMAT
+						 ", \"model_cache_hits\": " INT64_FORMAT
+						 ", \"model_cache_misses\": " INT64_FORMAT "}",
+						 mimgan_model_cache_size, entries, (bytes + 1023) / 1024,
+						 hits, misses);
+	}
 
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
 }

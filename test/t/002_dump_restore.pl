@@ -25,6 +25,7 @@ SELECT i, 'h' || (i % 2), sin(i / 5.0), cos(i / 9.0) + (i % 4) / 8.0,
 FROM generate_series(1, 240) i;
 SELECT mimgan_train('m', ARRAY['a','b','c'], 6, 't', 'host', 'dr_m', '$opts');
 SELECT mimgan_train('m', ARRAY['a','b'], 4, 't', NULL, 'dr_m', '$opts');
+SELECT mimgan_pin('dr_m\@2');
 });
 
 # What must survive: the blobs, the catalog rows, the training log and the
@@ -34,6 +35,7 @@ my %q = (
 	export1 => q{SELECT encode(mimgan_export('dr_m@1'), 'hex')},
 	export2 => q{SELECT encode(mimgan_export('dr_m'), 'hex')},
 	weights => q{SELECT string_agg(md5(weights), ',' ORDER BY version) FROM mimgan.model},
+	pins => q{SELECT string_agg(name || '@' || version || ':' || pinned_by, ',' ORDER BY name) FROM mimgan.model_pin},
 	log => q{SELECT count(*) || ':' || md5(string_agg(l::text, ',' ORDER BY version, epoch)) FROM mimgan.training_log l},
 	score1 => q{SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s', (s.r).t, (s.r).host, s.score, s.dis_score, s.rec_score, s.is_anomaly, s.top_cols), E'\n' ORDER BY (s.r).host, (s.r).t) FROM mimgan_score('dr_m@1', NULL::m, '{"seed":7}') s},
 	score2 => q{SELECT string_agg(format('%s|%s|%s', (s.r).t, s.score, s.is_anomaly), E'\n' ORDER BY (s.r).t) FROM mimgan_score('dr_m', NULL::m, '{"seed":7}') s},
@@ -42,6 +44,7 @@ my %before;
 $before{$_} = $node->safe_psql('src', $q{$_}) for sort keys %q;
 
 ok(length($before{export1}) > 200, 'dr_m@1 exports a non-trivial blob');
+like($before{pins}, qr/^dr_m\@2:/, 'dr_m@2 is pinned before the dump');
 isnt($before{export1}, $before{export2}, 'the two versions have different blobs');
 like($before{score1}, qr/^\d+\|h\d\|[-0-9.e+]+\|/m, 'dr_m@1 scores the rows');
 my $rescored = $node->safe_psql('src', $q{score1});
