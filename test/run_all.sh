@@ -262,7 +262,7 @@ run_tap()
 	SCRATCH+=("$work")
 	cp -R test/t "$work/t"
 	[ -d test/data ] && cp -R test/data "$work/data"
-	mkdir -p "$work/doc" && cp doc/tutorial.md "$work/doc/"		# 009_tutorial.pl
+	mkdir -p "$work/doc" && cp -R doc/tutorial.md doc/scale-out "$work/doc/"	# 009, 010
 	[ $IS_ROOT -eq 1 ] && chown -R postgres: "$work"
 	local -a who=()
 	[ $IS_ROOT -eq 1 ] && who=(runuser -u postgres --)
