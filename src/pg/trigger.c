@@ -657,9 +657,11 @@ mimgan_flag(PG_FUNCTION_ARGS)
 	if (trigger->tgnargs < 2 || trigger->tgnargs > 3)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("trigger \"%s\" on \"%s\" has %d arguments, not 2 or 3",
-						trigger->tgname, RelationGetRelationName(fc.rel),
-						trigger->tgnargs),
+				 errmsg_plural("trigger \"%s\" on \"%s\" has %d argument, not 2 or 3",
+							   "trigger \"%s\" on \"%s\" has %d arguments, not 2 or 3",
+							   trigger->tgnargs,
+							   trigger->tgname, RelationGetRelationName(fc.rel),
+							   trigger->tgnargs),
 				 errhint("%s", UsageHint(trigger->tgname, fc.relname, hint_model, hint_anomaly))));
 	if (trigger->tgnargs == 3)
 	{
