@@ -8,8 +8,9 @@
 -- ('ok' when the statement succeeds: a documented result), a style verdict
 -- and the primary message.  The verdict is 'ok' unless the message starts
 -- with a capital, ends with a period, does not name the offending value
--- (the needle), or the SQLSTATE is of class XX (internal error).  Cases
--- whose result is a value rather than an error are shown as queries.
+-- (the needle), or the SQLSTATE is of class XX (internal error); messages
+-- longer than 160 characters are shown shortened.  Cases whose result is
+-- a value rather than an error are shown as queries.
 --
 SET extra_float_digits = 0;
 \set o '{"epochs":1,"hidden_g":4,"hidden_d":4,"batch_size":8,"latent_dim":2,"seed":1,"threshold_windows":8}'
@@ -31,6 +32,10 @@ EXCEPTION WHEN OTHERS THEN
         CASE WHEN code ~ '^XX' THEN 'internal error' END);
     IF style = '' THEN
         style := 'ok';
+    END IF;
+    -- the checks above saw the whole message; show at most 160 characters
+    IF length(message) > 160 THEN
+        message := left(message, 160) || format('... (%s characters)', length(message));
     END IF;
 END
 $$;
@@ -365,7 +370,21 @@ FROM (VALUES
   (37, 'drop: 1 kB spec (shown shortened)', $$SELECT mimgan_drop(repeat('d', 1000))$$, repeat('d', 64) || '...'),
   (38, 'drop: injection', $$SELECT mimgan_drop('h_win''; DELETE FROM mimgan.model; --')$$, 'DELETE FROM mimgan.model'),
   (39, 'drop: the same version twice in one statement', $$SELECT mimgan_drop('h_win4@1'), mimgan_drop('h_win4@1')$$, 'h_win4'),
-  (40, 'drop: every version, then again', $$SELECT mimgan_drop('h_win4'); SELECT mimgan_drop('h_win4')$$, 'h_win4')
+  (40, 'drop: every version, then again', $$SELECT mimgan_drop('h_win4'); SELECT mimgan_drop('h_win4')$$, 'h_win4'),
+  -- more blobs and names
+  (41, 'magic, format 2, then zeros', $$SELECT mimgan_import('h_imp', decode('4d494d47414e76000200' || repeat('00', 30), 'hex'))$$, 'h_imp'),
+  (42, 'magic, format 99', $$SELECT mimgan_import('h_imp', decode('4d494d47414e76006300' || repeat('00', 30), 'hex'))$$, 'h_imp'),
+  (43, 'magic, format 1, 10 kB of zeros', $$SELECT mimgan_import('h_imp', decode('4d494d47414e760001' || repeat('00', 10000), 'hex'))$$, 'h_imp'),
+  (44, '10 MB of zeros', $$SELECT mimgan_import('h_imp', decode(repeat('00', 10485760), 'hex'))$$, 'h_imp'),
+  (45, 'the first half', format($$SELECT mimgan_import('h_imp', substring(%L::bytea FROM 1 FOR octet_length(%L::bytea) / 2))$$, :'blob', :'blob'), 'h_imp'),
+  (46, 'name "@"', format($$SELECT mimgan_import('@', %L::bytea)$$, :'blob'), '"@"'),
+  (47, 'name ending in @', format($$SELECT mimgan_import('h_imp@', %L::bytea)$$, :'blob'), 'h_imp@'),
+  (48, 'import in a read-only transaction', format($$SET LOCAL transaction_read_only = on; SELECT mimgan_import('h_imp', %L::bytea)$$, :'blob'), 'INSERT'),
+  -- more specs
+  (49, 'drop: version 0', $$SELECT mimgan_drop('h_win@0')$$, 'h_win@0'),
+  (50, 'drop: version -1', $$SELECT mimgan_drop('h_win@-1')$$, 'h_win@-1'),
+  (51, 'drop in a read-only transaction', $$SET LOCAL transaction_read_only = on; SELECT mimgan_drop('h_win')$$, 'DELETE'),
+  (52, 'export: tab after the name', $$SELECT mimgan_export(E'h_win\t')$$, E'h_win\t')
 ) AS c(n, label, q, needle),
 LATERAL pg_temp.try(c.q, c.needle) AS r
 ORDER BY c.n;
@@ -404,8 +423,10 @@ SELECT m.*, true AS all_one, 0 AS all_zero, false AS all_false,
        CASE WHEN m.ts % 5 = 0 THEN 'Infinity'::float8 ELSE 0 END AS inf_label,
        0.5::numeric AS half, NULL::int AS all_null,
        '{}'::jsonb AS j, now() AS stamp, ARRAY[1] AS arr, 'x'::text AS txt,
-       (m.ts % 9 = 0)::int::bit AS bits
+       (m.ts % 9 = 0)::int::bit AS bits, 0::money AS cash, interval '0' AS span,
+       'NaN'::float8 AS all_nan
 FROM metrics m;
+CREATE TYPE hcomp AS (cpu float8, mem float8, io int);
 CREATE TABLE hlab_empty (LIKE hlab);
 CREATE TABLE hlab_short AS SELECT * FROM hlab WHERE ts <= 3;
 SELECT c.n, c.label, r.code, r.style, r.message
@@ -429,11 +450,27 @@ FROM (VALUES
   (17, 'options: an array', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::hlab, 'all_one', '[]')$$, NULL),
   (18, 'options: threshold NaN', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::hlab, 'all_one', '{"threshold": "NaN"}')$$, 'NaN'),
   (19, 'options: unknown key', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::hlab, 'all_one', '{"label": 1}')$$, 'label'),
-  (20, 'info: an argument', $$SELECT mimgan_info(1)$$, 'mimgan_info'),
-  (21, 'info setting: blas_threads 0', $$SET mimgan.blas_threads = 0$$, 'mimgan.blas_threads'),
-  (22, 'info setting: score_batch not a number', $$SET mimgan.score_batch = 'many'$$, 'mimgan.score_batch'),
-  (23, 'info setting: max_train_memory below 1MB', $$SET mimgan.max_train_memory = '1kB'$$, 'mimgan.max_train_memory'),
-  (24, 'info setting: unknown blas_coretype', $$SET mimgan.blas_coretype = 'Haswell''; DROP TABLE victim'$$, 'mimgan.blas_coretype')
+  (20, 'options: threshold beyond float8', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::hlab, 'all_one', '{"threshold": 1e999}')$$, NULL),
+  (21, 'options: step beyond seq_len', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::hlab, 'all_one', '{"step": 1000}')$$, '1000'),
+  (22, 'options: negative invert_iters', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::hlab, 'all_one', '{"invert_iters": -1}')$$, '-1'),
+  (23, 'options: batch 0', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::hlab, 'all_one', '{"batch": 0}')$$, 'batch'),
+  (24, 'options: lambda 2', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::hlab, 'all_one', '{"lambda": 2}')$$, 'lambda'),
+  (25, 'options: seed not a number', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::hlab, 'all_one', '{"seed": "x"}')$$, 'seed'),
+  (26, 'rows: untyped NULL', $$SELECT * FROM mimgan_evaluate('h_ser', NULL, 'all_one')$$, NULL),
+  (27, 'rows: an anonymous record', $$SELECT * FROM mimgan_evaluate('h_ser', ROW(1, 2), 'all_one')$$, 'record'),
+  (28, 'rows: a free-standing composite type', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::hcomp, 'all_one')$$, 'hcomp'),
+  (29, 'rows: text', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::text, 'all_one')$$, 'text'),
+  (30, 'label of type money', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::hlab, 'cash')$$, '"cash"'),
+  (31, 'label of type interval', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::hlab, 'span')$$, '"span"'),
+  (32, 'every label NaN', $$SELECT * FROM mimgan_evaluate('h_ser', NULL::hlab, 'all_nan')$$, 'hlab'),
+  (33, 'info setting: score_batch above 65536', $$SET mimgan.score_batch = 65537$$, '65537'),
+  (34, 'info setting: max_train_memory 3TB', $$SET mimgan.max_train_memory = '3TB'$$, '3TB'),
+  (35, 'info setting: blas_threads not a number', $$SET mimgan.blas_threads = 'all'$$, 'all'),
+  (36, 'info: an argument', $$SELECT mimgan_info(1)$$, 'mimgan_info'),
+  (37, 'info setting: blas_threads 0', $$SET mimgan.blas_threads = 0$$, 'mimgan.blas_threads'),
+  (38, 'info setting: score_batch not a number', $$SET mimgan.score_batch = 'many'$$, 'mimgan.score_batch'),
+  (39, 'info setting: max_train_memory below 1MB', $$SET mimgan.max_train_memory = '1kB'$$, 'mimgan.max_train_memory'),
+  (40, 'info setting: unknown blas_coretype', $$SET mimgan.blas_coretype = 'Haswell''; DROP TABLE victim'$$, 'mimgan.blas_coretype')
 ) AS c(n, label, q, needle),
 LATERAL pg_temp.try(c.q, c.needle) AS r
 ORDER BY c.n;
@@ -467,4 +504,5 @@ SHOW mimgan.blas_coretype;
 
 SELECT count(*) AS victim_rows FROM victim;
 DROP TABLE hlab, hlab_empty, hlab_short, victim;
+DROP TYPE hcomp;
 SELECT mimgan_drop(n) FROM unnest(ARRAY['h_win', 'h_win4', 'h_z', 'h_ser']) n;
