@@ -284,6 +284,23 @@ CREATE UNIQUE INDEX hl_uniq ON hl (host, ts) WHERE ts >= 19;
 INSERT INTO hl VALUES (19, 'a', 50, 30, 100);
 INSERT INTO hl VALUES (19, 'a', 50, 30, 100) ON CONFLICT (host, ts) WHERE ts >= 19 DO NOTHING;
 SELECT host, ts, count(*) FROM hl_anom GROUP BY host, ts ORDER BY host, ts;
+-- a role that may only INSERT: the trigger runs with its privileges, so
+-- it neither sees the model (row-level security) nor reads the history;
+-- with 'raise' that aborts its insert, with 'warn' the rows are kept
+CREATE ROLE regress_hostile_writer;
+GRANT INSERT ON hl TO regress_hostile_writer;
+SET ROLE regress_hostile_writer;
+SELECT code, style, message FROM pg_temp.try('INSERT INTO hl VALUES (20, ''a'', 50, 30, 100)', 'h_ser');
+RESET ROLE;
+DROP TRIGGER ht ON hl;
+CREATE TRIGGER ht AFTER INSERT ON hl REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION mimgan_flag('h_ser', 'public.hl_anom');
+SET ROLE regress_hostile_writer;
+INSERT INTO hl VALUES (20, 'a', 50, 30, 100);
+RESET ROLE;
+SELECT count(*) AS kept FROM hl WHERE ts = 20;
+REVOKE INSERT ON hl FROM regress_hostile_writer;
+DROP ROLE regress_hostile_writer;
 DROP TRIGGER ht ON hl;
 
 -- hostile names: a source column named like the trigger's internal row
