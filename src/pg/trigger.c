@@ -18,7 +18,10 @@
  * row is flagged when the DIRE score of its window's last time step
  * exceeds the model's threshold; flagged rows are appended to the anomaly
  * table as (the columns of src, score), further columns taking their
- * defaults.
+ * defaults; copies of source columns that are generated in the anomaly
+ * table compute themselves, and identity copies take the source's value.
+ * The row-number alias of the generated queries is chosen so that no
+ * column of the table has that name.
  *
  * Rows not scored: rows with a NULL, NaN or infinite model column, or a
  * NULL order value, and rows with fewer than seq_len - 1 usable earlier
@@ -26,9 +29,9 @@
  * rows of their series: existing rows later than a series' earliest new
  * row are not looked at.
  *
- * Errors.  Wrong usage and a missing or mis-shaped anomaly table are
- * always errors (they are set-up mistakes, reported with the statement to
- * run).  A failure to score (unknown or dropped model, changed columns,
+ * Errors.  Wrong usage, a malformed model spec or anomaly table name, and
+ * a missing or mis-shaped anomaly table are always errors (they are set-up
+ * mistakes, reported with the statement to run).  A failure to score (unknown or dropped model, changed columns,
  * numerical failure, ...) must not lose the inserted rows: by default
  * ('warn') the scoring runs in a subtransaction, as a PL/pgSQL exception
  * block does, and an error there is rolled back and reported as a
