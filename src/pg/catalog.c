@@ -53,6 +53,23 @@
 #include "mimgan_pg.h"
 
 #define MG_MAX_NAME_LEN 63
+/* longest name or spec quoted whole in an error message, in bytes */
+#define MG_MAX_SHOWN_LEN 64
+
+/*
+ * A user-supplied name or spec as shown in error messages: whole up to
+ * MG_MAX_SHOWN_LEN bytes, else its first characters followed by "...", so a
+ * kilobyte of garbage does not fill the log.
+ */
+static const char *
+ShownName(const char *s)
+{
+	int			len = (int) strlen(s);
+
+	if (len <= MG_MAX_SHOWN_LEN)
+		return s;
+	return psprintf("%s...", pnstrdup(s, pg_mbcliplen(s, len, MG_MAX_SHOWN_LEN)));
+}
 
 /* ERROR unless name is a valid model name. */
 void
@@ -63,7 +80,7 @@ MgCheckModelName(const char *name)
 	if (len < 1 || len > MG_MAX_NAME_LEN || strchr(name, '@') != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid model name \"%s\"", name),
+				 errmsg("invalid model name \"%s\"", ShownName(name)),
 				 errhint("A model name has 1 to %d bytes and no \"@\".",
 						 MG_MAX_NAME_LEN)));
 }
@@ -109,7 +126,7 @@ MgParseModelSpec(const char *spec, char **name, int32 *version)
 bad:
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid model spec \"%s\"", spec),
+			 errmsg("invalid model spec \"%s\"", ShownName(spec)),
 			 errhint("Name a model as 'name' (its latest version) or 'name@N' with a version N >= 1.")));
 }
 
@@ -253,30 +270,35 @@ MgLoadModel(const char *spec)
 	return LoadEntry(spec, true, NULL);
 }
 
+/* One cached model of a query (MgLoadModelCached). */
 typedef struct MgModelCache
 {
 	char	   *spec;
 	MgModelEntry *entry;
+	struct MgModelCache *next;
 } MgModelCache;
 
-/* Load, cached in flinfo->fn_extra for the life of fn_mcxt. */
+/*
+ * Load, cached in flinfo->fn_extra for the life of fn_mcxt.  Every spec
+ * the call site meets keeps its entry (a list, not a single slot): a query
+ * whose model alternates, e.g. by partition, loads each model once instead
+ * of once per switch, so its memory is bounded by the models it names.
+ */
 MgModelEntry *
 MgLoadModelCached(FmgrInfo *flinfo, const char *spec)
 {
-	MgModelCache *c = (MgModelCache *) flinfo->fn_extra;
+	MgModelCache *c;
 	MemoryContext old;
 
-	if (c != NULL && strcmp(c->spec, spec) == 0)
-		return c->entry;
+	for (c = (MgModelCache *) flinfo->fn_extra; c != NULL; c = c->next)
+		if (strcmp(c->spec, spec) == 0)
+			return c->entry;
 	old = MemoryContextSwitchTo(flinfo->fn_mcxt);
-	if (c == NULL)
-	{
-		c = palloc0(sizeof(MgModelCache));
-		flinfo->fn_extra = c;
-	}
-	/* the previous entry, if any, stays until fn_mcxt goes (rare) */
+	c = palloc0(sizeof(MgModelCache));
 	c->entry = LoadEntry(spec, true, NULL);
 	c->spec = pstrdup(spec);
+	c->next = (MgModelCache *) flinfo->fn_extra;
+	flinfo->fn_extra = c;
 	MemoryContextSwitchTo(old);
 	return c->entry;
 }
@@ -576,6 +598,27 @@ BadMeta(const char *detail)
 			 errhint("Pass a value returned by mimgan_export().")));
 }
 
+static void ImportThrow(mg_status st, const char *name) pg_attribute_noreturn();
+
+/*
+ * ERROR for a blob mimgan_import cannot load.  The blob is the caller's
+ * input, so a damaged one is invalid_binary_representation (22P03), like a
+ * foreign one; data_corrupted (XX001, class "internal error") is kept for
+ * a stored blob that no longer loads (LoadEntry).
+ */
+static void
+ImportThrow(mg_status st, const char *name)
+{
+	if (st == MG_ERR_BLOB_SHORT || st == MG_ERR_BLOB_CHECKSUM ||
+		st == MG_ERR_BLOB_INVALID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("cannot import model \"%s\": model blob is damaged", name),
+				 errdetail("The core reported: %s.", mg_status_string(st)),
+				 errhint("Export the model again from its source database.")));
+	MgThrow(st, psprintf("cannot import model \"%s\"", name));
+}
+
 PG_FUNCTION_INFO_V1(mimgan_import);
 
 /*
@@ -606,7 +649,7 @@ mimgan_import(PG_FUNCTION_ARGS)
 	st = mg_model_deserialize((const uint8_t *) VARDATA(blob), VARSIZE(blob) - VARHDRSZ,
 							  &MgPgAlloc, &model);
 	if (st != MG_OK)
-		MgThrow(st, psprintf("cannot import model \"%s\"", name));
+		ImportThrow(st, name);
 	if (model->meta == NULL || model->meta_len == 0)
 		BadMeta("The blob has no metadata block.");
 

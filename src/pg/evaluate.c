@@ -4,10 +4,11 @@
  *	  mimgan_evaluate: score a labelled relation as mimgan_score does and
  *	  report detection metrics (mg_evaluate) as (metric, value) rows.
  *
- * The label column is boolean or numeric; true or nonzero means anomaly.
- * Rows whose score is NULL (skipped for a missing value, or in a series
- * shorter than seq_len) or whose label is NULL take no part in the
- * metrics.  A metric that is undefined on the data (e.g. roc_auc without
+ * The label column is boolean or numeric; true or nonzero means anomaly
+ * (so 2, -1 and Infinity are anomalies).  Rows whose score is NULL
+ * (skipped for a missing value, or in a series shorter than seq_len) or
+ * whose label is NULL or NaN (an unknown label, as pandas writes a missing
+ * one) take no part in the metrics.  A metric that is undefined on the data (e.g. roc_auc without
  * any anomaly) is returned as NULL.
  *
  * src/pg/evaluate.c
@@ -112,7 +113,7 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 			n++;
 			series++;
 		}
-		if (vi < 0 || src->label_null[i])
+		if (vi < 0 || src->label_null[i] || isnan(src->label[i]))
 		{
 			score[n] = NAN;
 			label[n] = 0;

@@ -18,7 +18,10 @@
  * row is flagged when the DIRE score of its window's last time step
  * exceeds the model's threshold; flagged rows are appended to the anomaly
  * table as (the columns of src, score), further columns taking their
- * defaults.
+ * defaults; copies of source columns that are generated in the anomaly
+ * table compute themselves, and identity copies take the source's value.
+ * The row-number alias of the generated queries is chosen so that no
+ * column of the table has that name.
  *
  * Rows not scored: rows with a NULL, NaN or infinite model column, or a
  * NULL order value, and rows with fewer than seq_len - 1 usable earlier
@@ -26,9 +29,9 @@
  * rows of their series: existing rows later than a series' earliest new
  * row are not looked at.
  *
- * Errors.  Wrong usage and a missing or mis-shaped anomaly table are
- * always errors (they are set-up mistakes, reported with the statement to
- * run).  A failure to score (unknown or dropped model, changed columns,
+ * Errors.  Wrong usage, a malformed model spec or anomaly table name, and
+ * a missing or mis-shaped anomaly table are always errors (they are set-up
+ * mistakes, reported with the statement to run).  A failure to score (unknown or dropped model, changed columns,
  * numerical failure, ...) must not lose the inserted rows: by default
  * ('warn') the scoring runs in a subtransaction, as a PL/pgSQL exception
  * block does, and an error there is rolled back and reported as a
@@ -58,6 +61,7 @@
 #include "utils/rel.h"
 #include "utils/regproc.h"
 #include "utils/resowner.h"
+#include "utils/varlena.h"
 
 #include "mimgan_pg.h"
 
@@ -75,6 +79,8 @@ typedef struct FlagCtx
 	int			nsrc;			/* live columns of rel */
 	char	  **src_cols;		/* their names */
 	char	  **anom_cols;		/* names of the first nsrc + 1 anomaly columns */
+	bool	   *anom_generated; /* [nsrc]: that anomaly column is generated */
+	char	   *rn;				/* quoted row-number alias, not a column of rel */
 } FlagCtx;
 
 /* The CREATE TRIGGER a user should write, for hints. */
@@ -98,6 +104,38 @@ CreateTableHint(const FlagCtx *fc)
 }
 
 /*
+ * The anomaly table argument as a qualified name list; ERROR naming the
+ * argument when it is not one (stringToQualifiedNameList would say only
+ * "invalid name syntax").
+ */
+static List *
+AnomalyTableNames(const char *arg)
+{
+	char	   *copy = pstrdup(arg);
+	List	   *parts = NIL;
+
+	if (!SplitIdentifierString(copy, '.', &parts) || parts == NIL ||
+		list_length(parts) > 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("invalid anomaly table name \"%s\"", arg),
+				 errhint("Pass the table as in SQL: anomalies, my_schema.anomalies or \"My Anomalies\" (double quotes keep spaces and capitals).")));
+	return stringToQualifiedNameList(arg);
+}
+
+/* A quoted alias for the row number that no column of rel is named. */
+static char *
+RowNumberAlias(Relation rel)
+{
+	char	   *alias = "mimgan rn";
+	int			i = 0;
+
+	while (get_attnum(RelationGetRelid(rel), alias) != InvalidAttrNumber)
+		alias = psprintf("mimgan rn %d", ++i);
+	return pstrdup(quote_identifier(alias));
+}
+
+/*
  * Check the anomaly table: the columns of the source first (same names and
  * types, in order), then a float8 score, then columns that can be left out
  * of an INSERT (default, identity, generated, or nullable).
@@ -114,7 +152,7 @@ CheckAnomalyTable(FlagCtx *fc)
 	int			i;
 	int			k;
 
-	names = stringToQualifiedNameList(fc->anomaly_arg);
+	names = AnomalyTableNames(fc->anomaly_arg);
 	rv = makeRangeVarFromNameList(names);
 	relid = RangeVarGetRelid(rv, AccessShareLock, true);
 	if (!OidIsValid(relid))
@@ -157,6 +195,7 @@ CheckAnomalyTable(FlagCtx *fc)
 	/* live anomaly columns in order */
 	adesc = RelationGetDescr(arel);
 	fc->anom_cols = palloc(sizeof(char *) * (fc->nsrc + 1));
+	fc->anom_generated = palloc0(sizeof(bool) * (fc->nsrc + 1));
 	k = 0;
 	{
 		int			sk = 0;
@@ -190,10 +229,13 @@ CheckAnomalyTable(FlagCtx *fc)
 									   RelationGetRelationName(fc->rel)),
 							 errhint("%s", CreateTableHint(fc))));
 				fc->anom_cols[k] = pstrdup(NameStr(aa->attname));
+				/* a generated copy of a source column computes itself */
+				fc->anom_generated[k] = (aa->attgenerated != '\0');
 			}
 			else if (k == fc->nsrc)
 			{
-				if (aa->atttypid != FLOAT8OID)
+				/* float8, or a domain over it */
+				if (getBaseType(aa->atttypid) != FLOAT8OID)
 					ereport(ERROR,
 							(errcode(ERRCODE_DATATYPE_MISMATCH),
 							 errmsg("column %d of anomaly table \"%s\" is \"%s\" of type %s, not the score of type double precision",
@@ -201,6 +243,14 @@ CheckAnomalyTable(FlagCtx *fc)
 									NameStr(aa->attname),
 									format_type_be(aa->atttypid)),
 							 errdetail("The anomaly table must start with the columns of \"%s\", in order, followed by score float8.",
+									   RelationGetRelationName(fc->rel)),
+							 errhint("%s", CreateTableHint(fc))));
+				if (aa->attgenerated != '\0')
+					ereport(ERROR,
+							(errcode(ERRCODE_DATATYPE_MISMATCH),
+							 errmsg("score column \"%s\" of anomaly table \"%s\" is a generated column",
+									NameStr(aa->attname), fc->anomaly_arg),
+							 errdetail("The column after the columns of \"%s\" receives the score.",
 									   RelationGetRelationName(fc->rel)),
 							 errhint("%s", CreateTableHint(fc))));
 				fc->anom_cols[k] = pstrdup(NameStr(aa->attname));
@@ -335,19 +385,20 @@ FlagRows(FlagCtx *fc)
 	 * series then order; grp numbers the series.
 	 */
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "SELECT n.\"mimgan rn\", %s, %s, n.%s",
+	appendStringInfo(&sql, "SELECT n.%s, %s, %s, n.%s",
+					 fc->rn,
 					 series_by ? psprintf("dense_rank() OVER (ORDER BY n.%s)", qseries) : "1::int8",
 					 series_by ? psprintf("n.%s", qseries) : "NULL::int4",
 					 qorder);
 	for (j = 0; j < m; j++)
 		appendStringInfo(&sql, ", (n.%s)::float8", quote_identifier(entry->cols[j]));
 	appendStringInfo(&sql,
-					 " FROM (SELECT row_number() OVER () AS \"mimgan rn\", t.* FROM %s t) n"
-					 " ORDER BY %s%s n.%s, n.\"mimgan rn\"",
-					 newtab,
+					 " FROM (SELECT row_number() OVER () AS %s, t.* FROM %s t) n"
+					 " ORDER BY %s%s n.%s, n.%s",
+					 fc->rn, newtab,
 					 series_by ? psprintf("n.%s", qseries) : "",
 					 series_by ? "," : "",
-					 qorder);
+					 qorder, fc->rn);
 	if (SPI_execute(sql.data, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the transition table \"%s\"", newtab);
 	newrows = SPI_tuptable;
@@ -525,19 +576,27 @@ FlagRows(FlagCtx *fc)
 	if (nflag == 0)
 		return;
 
-	/* append the flagged rows, in transition-table order */
+	/*
+	 * Append the flagged rows, in transition-table order.  Generated
+	 * anomaly columns are left to compute themselves; OVERRIDING SYSTEM
+	 * VALUE lets an identity column copied with LIKE ... INCLUDING ALL take
+	 * the source's value.
+	 */
 	resetStringInfo(&sql);
-	appendStringInfo(&sql, "INSERT INTO %s (%s, %s) SELECT ",
-					 fc->anomaly_name,
-					 MgJoinIdentifiers(fc->anom_cols, fc->nsrc),
+	appendStringInfo(&sql, "INSERT INTO %s (", fc->anomaly_name);
+	for (j = 0; j < fc->nsrc; j++)
+		if (!fc->anom_generated[j])
+			appendStringInfo(&sql, "%s, ", quote_identifier(fc->anom_cols[j]));
+	appendStringInfo(&sql, "%s) OVERRIDING SYSTEM VALUE SELECT ",
 					 quote_identifier(fc->anom_cols[fc->nsrc]));
 	for (j = 0; j < fc->nsrc; j++)
-		appendStringInfo(&sql, "n.%s, ", quote_identifier(fc->src_cols[j]));
+		if (!fc->anom_generated[j])
+			appendStringInfo(&sql, "n.%s, ", quote_identifier(fc->src_cols[j]));
 	appendStringInfo(&sql,
-					 "f.score FROM (SELECT row_number() OVER () AS \"mimgan rn\", t.* FROM %s t) n"
+					 "f.score FROM (SELECT row_number() OVER () AS %s, t.* FROM %s t) n"
 					 " JOIN unnest($1::int8[], $2::float8[]) AS f(rn, score)"
-					 " ON n.\"mimgan rn\" = f.rn ORDER BY f.rn",
-					 newtab);
+					 " ON n.%s = f.rn ORDER BY f.rn",
+					 fc->rn, newtab, fc->rn);
 	{
 		Oid			types[2] = {INT8ARRAYOID, FLOAT8ARRAYOID};
 		Datum		args[2];
@@ -601,9 +660,11 @@ mimgan_flag(PG_FUNCTION_ARGS)
 	if (trigger->tgnargs < 2 || trigger->tgnargs > 3)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("trigger \"%s\" on \"%s\" has %d arguments, not 2 or 3",
-						trigger->tgname, RelationGetRelationName(fc.rel),
-						trigger->tgnargs),
+				 errmsg_plural("trigger \"%s\" on \"%s\" has %d argument, not 2 or 3",
+							   "trigger \"%s\" on \"%s\" has %d arguments, not 2 or 3",
+							   trigger->tgnargs,
+							   trigger->tgname, RelationGetRelationName(fc.rel),
+							   trigger->tgnargs),
 				 errhint("%s", UsageHint(trigger->tgname, fc.relname, hint_model, hint_anomaly))));
 	if (trigger->tgnargs == 3)
 	{
@@ -618,6 +679,15 @@ mimgan_flag(PG_FUNCTION_ARGS)
 	}
 	fc.model_spec = trigger->tgargs[0];
 	fc.anomaly_arg = trigger->tgargs[1];
+	fc.rn = RowNumberAlias(fc.rel);
+
+	/* a malformed model spec is a set-up mistake, not a scoring failure */
+	{
+		char	   *name;
+		int32		version;
+
+		MgParseModelSpec(fc.model_spec, &name, &version);
+	}
 
 	CheckAnomalyTable(&fc);
 

@@ -17,7 +17,10 @@
  * time step, i.e. of the current row with the usual frame.  A shorter
  * frame gives NULL (the first seq_len - 1 rows of every partition); a
  * longer one is an error whose hint shows the frame to write.  A NULL,
- * NaN or infinite value anywhere in the frame gives NULL.
+ * NaN or infinite value anywhere in the frame gives NULL, and so does a
+ * frame whose finite values overflow the model's float32 arithmetic into
+ * a NaN score; values far out of the training range that overflow only
+ * the reconstruction residual score +Infinity (as in mimgan_score).
  *
  * Each window is inverted on its own, from the same initial latent (the
  * window index is always 0), so a window's score does not depend on the
@@ -34,6 +37,7 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -68,6 +72,18 @@ FrameTooLong(const MgWindowState *state)
 					L, state->spec),
 			 errhint("Define the window with a frame of exactly seq_len rows: OVER (PARTITION BY ... ORDER BY ... ROWS BETWEEN %d PRECEDING AND CURRENT ROW).",
 					 L - 1)));
+}
+
+/* A model argument as shown in a message: at most 64 bytes, then "...". */
+static char *
+ShownSpec(text *t)
+{
+	const char *s = VARDATA_ANY(t);
+	int			len = VARSIZE_ANY_EXHDR(t);
+
+	if (len <= 64)
+		return text_to_cstring(t);
+	return psprintf("%s...", pnstrdup(s, pg_mbcliplen(s, len, 64)));
 }
 
 /*
@@ -123,7 +139,7 @@ mimgan_window_score_sfunc(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("model \"%s\" differs from model \"%s\" of an earlier row of the frame",
-							text_to_cstring(t), state->spec),
+							ShownSpec(t), state->spec),
 					 errhint("Pass the same model to every row, e.g. as a constant.")));
 	}
 
@@ -236,5 +252,12 @@ mimgan_window_score_final(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(oldctx);
 	MemoryContextDelete(tmpctx);
 
+	/*
+	 * Finite values too large for the model's float32 arithmetic after
+	 * normalisation can make the networks' output NaN: no score, as
+	 * mimgan_score does (a NaN would compare above every threshold).
+	 */
+	if (isnan(score))
+		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(score);
 }
