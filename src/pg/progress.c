@@ -55,7 +55,7 @@
 #define MG_PROGRESS_MAGIC	0x4D475052	/* "MGPR" */
 #define MG_PROGRESS_FORMAT	1
 #define MG_PROGRESS_PREFIX	"mimgan_progress."
-#define MG_PROGRESS_INTERVAL_MS 100
+#define MG_PROGRESS_INTERVAL_MS 200
 
 /* The record of one training, written as is (same server binary). */
 typedef struct MgProgressRecord
@@ -68,7 +68,7 @@ typedef struct MgProgressRecord
 	Oid			userid;			/* GetUserId() when training started */
 	Oid			dbid;
 	int32		phase;			/* MgTrainPhase */
-	int32		epoch;			/* epochs done (training) */
+	int32		epoch;			/* epoch under way, or last done */
 	int32		epochs;
 	int32		has_losses;		/* an epoch is done */
 	int32		has_rec;		/* loss_rec is meaningful (encoder) */
@@ -205,6 +205,7 @@ MgProgressStep(const mg_step_info *s)
 	if (phase != MG_PROGRESS_TRAINING)
 		return -1;
 	now = GetCurrentTimestamp();
+	progress_rec.epoch = s->epoch;
 	progress_rec.windows_seen = s->windows_seen;
 	progress_rec.windows_total = s->windows_total;
 	if (s->windows_seen > 0)

@@ -30,6 +30,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/md5.h"
+#include "common/shortest_dec.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -116,9 +117,15 @@ TrainStep(void *arg, const mg_step_info *s)
 static void
 AppendNum(StringInfo buf, const char *key, double d)
 {
+	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
+
 	appendStringInfo(buf, ", \"%s\": ", key);
 	if (isfinite(d))
-		appendStringInfoString(buf, float8out_internal(d));
+	{
+		/* shortest exact text, whatever extra_float_digits says */
+		double_to_shortest_decimal_buf(d, tmp);
+		appendStringInfoString(buf, tmp);
+	}
 	else
 		appendStringInfoString(buf, "null");
 }
@@ -249,9 +256,11 @@ CheckWarmStart(const MgModelEntry *w, int ncols, int seq_len,
 	if ((w->model->e_params != NULL) != (cfg->encoder != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot warm-start from model \"%s@%d\": it %s an encoder",
-						w->name, w->version,
-						w->model->e_params ? "has" : "has no"),
+				 w->model->e_params ?
+				 errmsg("cannot warm-start from model \"%s@%d\": it has an encoder",
+						w->name, w->version) :
+				 errmsg("cannot warm-start from model \"%s@%d\": it has no encoder",
+						w->name, w->version),
 				 errhint("%s", keep)));
 	if (wc->normalize != cfg->normalize)
 		ereport(ERROR,
