@@ -27,6 +27,7 @@
 
 #include <math.h>
 
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/md5.h"
@@ -130,10 +131,24 @@ AppendNum(StringInfo buf, const char *key, double d)
 		appendStringInfoString(buf, "null");
 }
 
+/*
+ * True if mimgan.training_log has the loss_rec column (0.2.0): the library
+ * also runs on a 0.1.0 schema until ALTER EXTENSION mimgan UPDATE.
+ */
+static bool
+LogHasLossRec(void)
+{
+	Oid			nsp = get_namespace_oid("mimgan", true);
+	Oid			rel = OidIsValid(nsp) ? get_relname_relid("training_log", nsp) : InvalidOid;
+
+	return OidIsValid(rel) && get_attnum(rel, "loss_rec") != InvalidAttrNumber;
+}
+
 /* Insert the per-epoch rows of the log for name@version. */
 static void
 SaveTrainingLog(const char *name, int32 version, const MgTrainLog *log)
 {
+	bool		with_rec = LogHasLossRec();
 	Oid			argtypes[11] = {TEXTOID, INT4OID, INT4OID, FLOAT8OID, FLOAT8OID,
 		FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID};
 	Datum		args[11];
@@ -145,11 +160,15 @@ SaveTrainingLog(const char *name, int32 version, const MgTrainLog *log)
 		return;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare("INSERT INTO mimgan.training_log (name, version, epoch, loss_d, "
+	plan = SPI_prepare(with_rec ?
+					   "INSERT INTO mimgan.training_log (name, version, epoch, loss_d, "
 					   "loss_g, d_real, d_fake, grad_norm_d, grad_norm_g, seconds, "
 					   "loss_rec) "
-					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-					   11, argtypes);
+					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)" :
+					   "INSERT INTO mimgan.training_log (name, version, epoch, loss_d, "
+					   "loss_g, d_real, d_fake, grad_norm_d, grad_norm_g, seconds) "
+					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+					   with_rec ? 11 : 10, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "cannot prepare the training log insert");
 	memset(nulls, ' ', sizeof(nulls));
