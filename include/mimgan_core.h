@@ -549,7 +549,27 @@ typedef struct mg_epoch_info
 	double		d_fake;
 	double		grad_norm_d;
 	double		grad_norm_g;
+	double		loss_rec;		/* mean reconstruction loss of G(E(x)); 0
+								 * without encoder */
 } mg_epoch_info;
+
+/* Phases of mg_fit, as reported to mg_callbacks.step. */
+typedef enum mg_phase
+{
+	MG_PHASE_PREPARE = 1,		/* normalisation, windows, initialisation */
+	MG_PHASE_TRAIN = 2,			/* the epochs (G, D and the encoder) */
+	MG_PHASE_THRESHOLD = 3		/* scoring training rows for the threshold */
+} mg_phase;
+
+typedef struct mg_step_info
+{
+	int			phase;			/* mg_phase */
+	int			epoch;			/* epoch under way (1-based), 0 before */
+	int			epochs;
+	/* MG_PHASE_TRAIN only (0 otherwise): */
+	int64_t		windows_seen;	/* training windows processed so far */
+	int64_t		windows_total;	/* windows_seen once every epoch is done */
+} mg_step_info;
 
 typedef struct mg_callbacks
 {
@@ -558,6 +578,9 @@ typedef struct mg_callbacks
 	/* called after each epoch; nonzero: stop (MG_ERR_CANCELLED) */
 	int			(*progress) (void *arg, const mg_epoch_info *info);
 	void	   *arg;
+	/* optional (NULL): called by mg_fit when a phase starts and after every
+	 * training mini-batch; nonzero: stop (MG_ERR_CANCELLED) */
+	int			(*step) (void *arg, const mg_step_info *info);
 } mg_callbacks;
 
 /*
@@ -581,6 +604,18 @@ typedef struct mg_data
  */
 mg_status	mg_fit(const mg_alloc *a, const mg_config *cfg, const mg_data *data,
 				   const mg_callbacks *cb, mg_model **out);
+
+/*
+ * Same, starting from init (a warm start): its preprocessing is reused
+ * instead of fitted on data, and G, D and the encoder start from its
+ * weights instead of a random initialisation (the Adam moments start at
+ * zero).  init must have data->m columns and the networks cfg describes
+ * (hidden_g, hidden_d, latent_dim, layers_g, layers_d, encoder,
+ * normalize, pca_components), else MG_ERR_ARG.  init NULL is mg_fit.
+ */
+mg_status	mg_fit_warm(const mg_alloc *a, const mg_config *cfg,
+						const mg_data *data, const mg_model *init,
+						const mg_callbacks *cb, mg_model **out);
 
 typedef struct mg_score_opts
 {

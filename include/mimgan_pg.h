@@ -65,6 +65,14 @@ extern int	MgCancelPending(void *arg);
  * *missing_skip from "on_missing" ('error' default, 'skip'). */
 extern void MgParseTrainOptions(Jsonb *opts, mg_config *cfg, bool *verbose,
 								bool *missing_skip);
+/* Same, starting from base instead of the defaults (base may be NULL). */
+extern void MgParseTrainOptionsFrom(Jsonb *opts, const mg_config *base,
+									mg_config *cfg, bool *verbose,
+									bool *missing_skip);
+/* The model spec of a string "warm_start" training option (initialise
+ * training from that model), else NULL (absent, or the boolean meaning:
+ * warm start of the latent search). */
+extern char *MgTrainWarmStartSpec(Jsonb *opts);
 /* Scoring options (threshold, step, invert_iters, invert_lr, invert_tol,
  * warm_start, lambda, batch, seed): start from the model's values. */
 extern void MgParseScoreOptions(Jsonb *opts, const mg_model *model,
@@ -194,6 +202,30 @@ extern MgScored *MgScoreRelation(const char *model_spec, Oid relid,
 /* Index into res->score of source row i, or -1 when the row has no score
  * (skipped for a missing value, or its series is shorter than seq_len). */
 extern int64 MgScoredIndex(const MgScored *res, int64 i);
+
+/* ---- progress of running trainings (progress.c) ---- */
+typedef enum MgTrainPhase
+{
+	MG_PROGRESS_READING = 0,
+	MG_PROGRESS_PREPARING,
+	MG_PROGRESS_TRAINING,
+	MG_PROGRESS_THRESHOLD,
+	MG_PROGRESS_SAVING
+} MgTrainPhase;
+
+/* Start reporting a training (phase "reading"); replaces any earlier. */
+extern void MgProgressBegin(const char *model, const char *source);
+/* Enter a phase. */
+extern void MgProgressPhase(MgTrainPhase phase);
+/* Core step callback data; returns the estimated seconds left (< 0:
+ * unknown).  Never throws. */
+extern double MgProgressStep(const mg_step_info *s);
+/* An epoch is done. */
+extern void MgProgressEpoch(const mg_epoch_info *e, bool has_rec);
+/* The last estimate of the seconds left (< 0: unknown). */
+extern double MgProgressRemaining(void);
+/* Stop reporting and remove the progress file; safe at any time. */
+extern void MgProgressEnd(void);
 
 /* ---- utilities (util.c) ---- */
 /* "a, b, c": names quoted as identifiers when needed, comma-separated. */

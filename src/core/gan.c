@@ -353,14 +353,49 @@ train_state_init(mg_train_state *st)
 	return MG_OK;
 }
 
+/* Mini-batch bounds of an epoch: windows from 0 while <= *limit, by *stride. */
+static void
+epoch_bounds(const mg_train_state *st, int64_t *stride, int64_t *limit)
+{
+	int			r = st->cfg->d_rounds + st->cfg->g_rounds;
+
+	if (st->cfg->reference_batching)
+	{
+		/* batch indices 0, r, 2r, ... up to floor(N/B) - r, in order */
+		*stride = (int64_t) st->B * r;
+		*limit = (st->nwin / st->B - r) * (int64_t) st->B;
+		if (*limit < 0)
+			*limit = 0;
+	}
+	else
+	{
+		*stride = st->B;
+		*limit = st->nwin - 1;
+	}
+}
+
 /* Run all epochs. */
 static mg_status
 train_loop(mg_train_state *st, const mg_callbacks *cb)
 {
 	const mg_config *cfg = st->cfg;
 	mg_model   *mdl = st->model;
-	int			r = cfg->d_rounds + cfg->g_rounds;
 	int			epoch;
+	mg_step_info sp;
+	int64_t		from;
+	int64_t		stride;
+	int64_t		limit;
+
+	/* windows per epoch, for the step callback */
+	memset(&sp, 0, sizeof(sp));
+	sp.phase = MG_PHASE_TRAIN;
+	sp.epochs = cfg->epochs;
+	epoch_bounds(st, &stride, &limit);
+	for (from = 0; from <= limit && from < st->nwin; from += stride)
+		sp.windows_total += (st->nwin - from < st->B) ? st->nwin - from : st->B;
+	sp.windows_total *= cfg->epochs;
+	if (cb && cb->step && cb->step(cb->arg, &sp))
+		return MG_ERR_CANCELLED;
 
 	for (epoch = 1; epoch <= cfg->epochs; epoch++)
 	{
@@ -373,28 +408,14 @@ train_loop(mg_train_state *st, const mg_callbacks *cb)
 					slr = 0.0;
 		int64_t		nd = 0,
 					ng = 0;
-		int64_t		from;
 		int64_t		i;
-		int64_t		stride;
-		int64_t		limit;
 		mg_epoch_info info;
 
 		for (i = 0; i < st->nwin; i++)
 			st->order[i] = i;
-		if (cfg->reference_batching)
-		{
-			/* batch indices 0, r, 2r, ... up to floor(N/B) - r, in order */
-			stride = (int64_t) st->B * r;
-			limit = (st->nwin / st->B - r) * (int64_t) st->B;
-			if (limit < 0)
-				limit = 0;
-		}
-		else
-		{
+		if (!cfg->reference_batching)
 			mg_rng_shuffle(&st->rng, st->order, st->nwin);
-			stride = st->B;
-			limit = st->nwin - 1;
-		}
+		sp.epoch = epoch;
 
 		for (from = 0; from <= limit && from < st->nwin; from += stride)
 		{
@@ -434,6 +455,9 @@ train_loop(mg_train_state *st, const mg_callbacks *cb)
 				slr += rl;
 				ng++;
 			}
+			sp.windows_seen += B;
+			if (cb && cb->step && cb->step(cb->arg, &sp))
+				return MG_ERR_CANCELLED;
 		}
 
 		info.epoch = epoch;
@@ -444,6 +468,7 @@ train_loop(mg_train_state *st, const mg_callbacks *cb)
 		info.d_fake = nd ? sdf / nd : 0.0;
 		info.grad_norm_d = nd ? sgd / nd : 0.0;
 		info.grad_norm_g = ng ? sgg / ng : 0.0;
+		info.loss_rec = ng ? slr / ng : 0.0;
 
 		if (!mg_epoch_finite(&info, mdl))
 			return MG_ERR_DIVERGED;
@@ -453,7 +478,7 @@ train_loop(mg_train_state *st, const mg_callbacks *cb)
 		mdl->stats.loss_g = info.loss_g;
 		mdl->stats.d_real = info.d_real;
 		mdl->stats.d_fake = info.d_fake;
-		mdl->stats.loss_rec = ng ? slr / ng : 0.0;
+		mdl->stats.loss_rec = info.loss_rec;
 		if (cb && cb->progress && cb->progress(cb->arg, &info))
 			return MG_ERR_CANCELLED;
 	}
@@ -668,12 +693,75 @@ thin_windows(int64_t *starts, int64_t *nwin, int64_t max)
 	*nwin = max;
 }
 
+/* Deep copy of a preprocessing into *out. */
+static mg_status
+prep_copy(const mg_alloc *a, const mg_prep *src, mg_prep **out)
+{
+	mg_prep    *p = mg_calloc(a, 1, sizeof(mg_prep));
+	size_t		m = (size_t) src->m;
+
+	*out = p;
+	if (p == NULL)
+		return MG_ERR_NOMEM;
+	*p = *src;
+	p->shift = mg_malloc(a, m, sizeof(double));
+	p->scale = mg_malloc(a, m, sizeof(double));
+	p->pca_mean = src->pca_mean ? mg_malloc(a, m, sizeof(double)) : NULL;
+	p->pca_comp = src->pca_comp ?
+		mg_malloc(a, (size_t) src->pca_k * m, sizeof(double)) : NULL;
+	if (!p->shift || !p->scale || (src->pca_mean && !p->pca_mean) ||
+		(src->pca_comp && !p->pca_comp))
+		return MG_ERR_NOMEM;
+	memcpy(p->shift, src->shift, sizeof(double) * m);
+	memcpy(p->scale, src->scale, sizeof(double) * m);
+	if (src->pca_mean)
+		memcpy(p->pca_mean, src->pca_mean, sizeof(double) * m);
+	if (src->pca_comp)
+		memcpy(p->pca_comp, src->pca_comp, sizeof(double) * src->pca_k * m);
+	return MG_OK;
+}
+
+/* 1 if two network specs are the same. */
+static int
+same_spec(const mg_net_spec *x, const mg_net_spec *y)
+{
+	return x->in == y->in && x->hidden == y->hidden &&
+		x->layers == y->layers && x->out == y->out &&
+		x->out_act == y->out_act;
+}
+
+/* Report a phase to the step callback; nonzero: stop. */
+static int
+report_phase(const mg_callbacks *cb, int phase, const mg_config *cfg)
+{
+	mg_step_info sp;
+
+	if (cb == NULL || cb->step == NULL)
+		return 0;
+	memset(&sp, 0, sizeof(sp));
+	sp.phase = phase;
+	sp.epoch = phase == MG_PHASE_THRESHOLD ? cfg->epochs : 0;
+	sp.epochs = cfg->epochs;
+	return cb->step(cb->arg, &sp);
+}
+
 /*
  * Train a model on data; see mimgan_core.h.
  */
 mg_status
 mg_fit(const mg_alloc *a, const mg_config *cfg, const mg_data *data,
 	   const mg_callbacks *cb, mg_model **out)
+{
+	return mg_fit_warm(a, cfg, data, NULL, cb, out);
+}
+
+/*
+ * Train a model on data, from init's preprocessing and weights when init
+ * is not NULL; see mimgan_core.h.
+ */
+mg_status
+mg_fit_warm(const mg_alloc *a, const mg_config *cfg, const mg_data *data,
+			const mg_model *init, const mg_callbacks *cb, mg_model **out)
 {
 	mg_train_state st;
 	mg_model   *mdl;
@@ -687,6 +775,14 @@ mg_fit(const mg_alloc *a, const mg_config *cfg, const mg_data *data,
 	rc = mg_check_data(data);
 	if (rc != MG_OK)
 		return rc;
+	if (init != NULL &&
+		(init->m != data->m || init->prep == NULL ||
+		 init->prep->norm != cfg->normalize ||
+		 init->prep->pca_k != cfg->pca_components ||
+		 (init->e_params != NULL) != (cfg->encoder != 0)))
+		return MG_ERR_ARG;
+	if (report_phase(cb, MG_PHASE_PREPARE, cfg))
+		return MG_ERR_CANCELLED;
 
 	memset(&st, 0, sizeof(st));
 	st.a = a;
@@ -703,8 +799,11 @@ mg_fit(const mg_alloc *a, const mg_config *cfg, const mg_data *data,
 	mdl->stats.n_rows = data->n;
 	mdl->stats.n_series = data->nseries;
 
-	rc = mg_prep_fit(a, data->X, data->n, data->m, cfg->normalize,
-					 cfg->pca_components, &mdl->prep);
+	if (init != NULL)
+		rc = prep_copy(a, init->prep, &mdl->prep);
+	else
+		rc = mg_prep_fit(a, data->X, data->n, data->m, cfg->normalize,
+						 cfg->pca_components, &mdl->prep);
 	if (rc != MG_OK)
 		goto fail;
 	mdl->k = st.k = mdl->prep->k;
@@ -756,10 +855,33 @@ mg_fit(const mg_alloc *a, const mg_config *cfg, const mg_data *data,
 		mdl->espec.out_act = MG_ACT_NONE;
 	}
 
+	if (init != NULL &&
+		(!same_spec(&init->gspec, &mdl->gspec) ||
+		 !same_spec(&init->dspec, &mdl->dspec) ||
+		 (cfg->encoder && !same_spec(&init->espec, &mdl->espec))))
+	{
+		rc = MG_ERR_ARG;
+		goto fail;
+	}
+
 	mg_rng_seed(&st.rng, cfg->seed);
 	rc = train_state_init(&st);
+	if (rc == MG_OK && init != NULL)
+	{
+		/* the random initialisation still ran: same draws as a cold start */
+		memcpy(mdl->g_params, init->g_params,
+			   sizeof(float) * mg_net_nparams(&mdl->gspec));
+		memcpy(mdl->d_params, init->d_params,
+			   sizeof(float) * mg_net_nparams(&mdl->dspec));
+		if (cfg->encoder)
+			memcpy(mdl->e_params, init->e_params,
+				   sizeof(float) * mg_net_nparams(&mdl->espec));
+	}
 	if (rc == MG_OK)
 		rc = train_loop(&st, cb);
+	if (rc == MG_OK &&
+		report_phase(cb, MG_PHASE_THRESHOLD, cfg))
+		rc = MG_ERR_CANCELLED;
 	if (rc == MG_OK)
 		rc = pick_threshold(&st, data, cb);
 	if (rc != MG_OK)

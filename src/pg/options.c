@@ -39,7 +39,8 @@ typedef enum MgOptKind
 	MG_OPT_FLOAT,				/* number */
 	MG_OPT_BOOL,				/* true/false (or 0/1) */
 	MG_OPT_ENUM,				/* one of words[] */
-	MG_OPT_THRESHOLD			/* 'auto' or a number */
+	MG_OPT_THRESHOLD,			/* 'auto' or a number */
+	MG_OPT_BOOL_OR_SPEC			/* a boolean, or a model spec string */
 } MgOptKind;
 
 typedef struct MgOptDef
@@ -86,7 +87,7 @@ static const MgOptDef train_opts[] = {
 	{"score_step", MG_OPT_INT, NULL, "an integer from 1 to 1000000"},
 	{"invert_tol", MG_OPT_FLOAT, NULL, "a number in [0, 1]"},
 	{"invert_optim", MG_OPT_ENUM, "adam|rmsprop", "'rmsprop' or 'adam'"},
-	{"warm_start", MG_OPT_BOOL, NULL, "true or false"},
+	{"warm_start", MG_OPT_BOOL_OR_SPEC, NULL, "true or false (warm start of the latent search), or a model spec 'name' or 'name@N' to start training from"},
 	{"threshold_quantile", MG_OPT_FLOAT, NULL, "a number in (0, 1)"},
 	{"pot_risk", MG_OPT_FLOAT, NULL, "a number in (0, 1 - threshold_quantile)"},
 	{"threshold_windows", MG_OPT_INT, NULL, "an integer >= 0 (0: all windows)"},
@@ -124,6 +125,7 @@ typedef struct MgOptValue
 	double		d;				/* MG_OPT_FLOAT, MG_OPT_THRESHOLD */
 	bool		is_auto;		/* MG_OPT_THRESHOLD: 'auto' or 'pot' */
 	bool		is_pot;			/* MG_OPT_THRESHOLD: 'pot' */
+	char	   *spec;			/* MG_OPT_BOOL_OR_SPEC given a string */
 } MgOptValue;
 
 /* "a, b, c" of the option names of defs. */
@@ -222,6 +224,13 @@ ParseOptionValue(const MgOptDef *def, JsonbValue *v, MgOptValue *out)
 			if (!isfinite(out->d))
 				BadOptionType(def, out->text);
 			break;
+		case MG_OPT_BOOL_OR_SPEC:
+			if (v->type == jbvString)
+			{
+				out->spec = pnstrdup(v->val.string.val, v->val.string.len);
+				break;
+			}
+			/* FALLTHROUGH */
 		case MG_OPT_BOOL:
 			if (v->type == jbvBool)
 				out->i = v->val.boolean ? 1 : 0;
@@ -356,12 +365,38 @@ RandomSeed(void)
 }
 
 /*
+ * The model spec of a string "warm_start" training option (start training
+ * from that model), or NULL when the option is absent or a boolean (the
+ * warm start of the latent search).  Every option is checked.
+ */
+char *
+MgTrainWarmStartSpec(Jsonb *opts)
+{
+	MgOptValue *vals = ParseOptions(opts, train_opts, "training");
+	MgOptValue *v = FindValue(vals, "warm_start");
+
+	return v ? v->spec : NULL;
+}
+
+/*
  * Training options: jsonb object -> cfg.  cfg is reset to the defaults
  * first, except cfg->seq_len, which the caller sets from the argument.
  */
 void
 MgParseTrainOptions(Jsonb *opts, mg_config *cfg, bool *verbose,
 					bool *missing_skip)
+{
+	MgParseTrainOptionsFrom(opts, NULL, cfg, verbose, missing_skip);
+}
+
+/*
+ * Same, starting from base (a warm start's source configuration) instead
+ * of the defaults when base is not NULL; the seed is still drawn afresh
+ * unless given.
+ */
+void
+MgParseTrainOptionsFrom(Jsonb *opts, const mg_config *base, mg_config *cfg,
+						bool *verbose, bool *missing_skip)
 {
 	MgOptValue *vals = ParseOptions(opts, train_opts, "training");
 	MgOptValue *pv;
@@ -370,7 +405,10 @@ MgParseTrainOptions(Jsonb *opts, mg_config *cfg, bool *verbose,
 	const char *field;
 	int			i;
 
-	mg_config_default(cfg);
+	if (base != NULL)
+		*cfg = *base;
+	else
+		mg_config_default(cfg);
 	if (seq_len > 0)
 		cfg->seq_len = seq_len;
 	*verbose = false;
@@ -427,7 +465,12 @@ MgParseTrainOptions(Jsonb *opts, mg_config *cfg, bool *verbose,
 		SETI("score_step", score_step);
 		SETF("invert_tol", invert_tol);
 		SETI("invert_optim", invert_optim);
-		SETI("warm_start", warm_start);
+		else if (strcmp(k, "warm_start") == 0)
+		{
+			/* a string names the model to start from (train.c) */
+			if (o->spec == NULL)
+				cfg->warm_start = (int) o->i;
+		}
 		SETI("wd_mode", wd_mode);
 		SETI("encoder", encoder);
 		SETF("rec_weight", rec_weight);

@@ -13,6 +13,12 @@
  * leaves nothing behind.  Cancel and statement_timeout reach the core
  * through MgCancelPending, checked at least once per mini-batch.
  *
+ * Progress is visible from other sessions through mimgan_progress()
+ * (progress.c), fed by the core's step and epoch callbacks; the verbose
+ * option adds one NOTICE per epoch.  A string "warm_start" option names a
+ * model version to start from: its preprocessing and weights, and its
+ * options as the defaults (the network sizes must match).
+ *
  * src/pg/train.c
  *
  *-------------------------------------------------------------------------
@@ -21,15 +27,18 @@
 
 #include <math.h>
 
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/md5.h"
+#include "common/shortest_dec.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -41,11 +50,13 @@
 typedef struct MgTrainLog
 {
 	bool		verbose;
+	bool		encoder;		/* loss_rec is meaningful */
 	const char *name;
 	int			n;
 	int			cap;
 	mg_epoch_info *info;
 	double	   *seconds;
+	TimestampTz train_start;	/* first epoch began */
 	TimestampTz last;
 } MgTrainLog;
 
@@ -55,6 +66,7 @@ TrainProgress(void *arg, const mg_epoch_info *info)
 {
 	MgTrainLog *log = (MgTrainLog *) arg;
 	TimestampTz now = GetCurrentTimestamp();
+	double		secs = (double) (now - log->last) / USECS_PER_SEC;
 
 	if (log->n >= log->cap)
 	{
@@ -63,15 +75,42 @@ TrainProgress(void *arg, const mg_epoch_info *info)
 		log->seconds = repalloc(log->seconds, sizeof(double) * log->cap);
 	}
 	log->info[log->n] = *info;
-	log->seconds[log->n] = (double) (now - log->last) / USECS_PER_SEC;
+	log->seconds[log->n] = secs;
 	log->last = now;
 	log->n++;
+	MgProgressEpoch(info, log->encoder);
 
+	/* the figures go to the detail: regression tests show only the message */
 	if (log->verbose)
+	{
+		char		rec[64] = "";
+		double		left = MgProgressRemaining();
+
+		if (log->encoder)
+			snprintf(rec, sizeof(rec), ", loss_rec %.4f", info->loss_rec);
 		ereport(NOTICE,
-				(errmsg("model \"%s\" epoch %d/%d: loss_d %.4f, loss_g %.4f, D(x) %.3f, D(G(z)) %.3f",
-						log->name, info->epoch, info->epochs, info->loss_d,
-						info->loss_g, info->d_real, info->d_fake)));
+				(errmsg("model \"%s\" epoch %d/%d", log->name, info->epoch,
+						info->epochs),
+				 errdetail("loss_d %.4f, loss_g %.4f%s, D(x) %.3f, D(G(z)) %.3f; epoch %.2f s, %.1f s in all, %s.",
+						   info->loss_d, info->loss_g, rec, info->d_real,
+						   info->d_fake, secs,
+						   (double) (now - log->train_start) / USECS_PER_SEC,
+						   info->epoch >= info->epochs ? "training done" :
+						   left >= 0 ? psprintf("about %.1f s left", left) :
+						   "time left unknown")));
+	}
+	return 0;
+}
+
+/* Core step callback: progress file; the epoch clock starts with training. */
+static int
+TrainStep(void *arg, const mg_step_info *s)
+{
+	MgTrainLog *log = (MgTrainLog *) arg;
+
+	if (s->phase == MG_PHASE_TRAIN && s->windows_seen == 0)
+		log->train_start = log->last = GetCurrentTimestamp();
+	MgProgressStep(s);
 	return 0;
 }
 
@@ -79,20 +118,41 @@ TrainProgress(void *arg, const mg_epoch_info *info)
 static void
 AppendNum(StringInfo buf, const char *key, double d)
 {
+	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
+
 	appendStringInfo(buf, ", \"%s\": ", key);
 	if (isfinite(d))
-		appendStringInfoString(buf, float8out_internal(d));
+	{
+		/* shortest exact text, whatever extra_float_digits says */
+		double_to_shortest_decimal_buf(d, tmp);
+		appendStringInfoString(buf, tmp);
+	}
 	else
 		appendStringInfoString(buf, "null");
+}
+
+/*
+ * True if mimgan.training_log has the loss_rec column (0.2.0): the library
+ * also runs on a 0.1.0 schema until ALTER EXTENSION mimgan UPDATE.
+ */
+static bool
+LogHasLossRec(void)
+{
+	Oid			nsp = get_namespace_oid("mimgan", true);
+	Oid			rel = OidIsValid(nsp) ? get_relname_relid("training_log", nsp) : InvalidOid;
+
+	return OidIsValid(rel) && get_attnum(rel, "loss_rec") != InvalidAttrNumber;
 }
 
 /* Insert the per-epoch rows of the log for name@version. */
 static void
 SaveTrainingLog(const char *name, int32 version, const MgTrainLog *log)
 {
-	Oid			argtypes[10] = {TEXTOID, INT4OID, INT4OID, FLOAT8OID, FLOAT8OID,
-	FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID};
-	Datum		args[10];
+	bool		with_rec = LogHasLossRec();
+	Oid			argtypes[11] = {TEXTOID, INT4OID, INT4OID, FLOAT8OID, FLOAT8OID,
+		FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID};
+	Datum		args[11];
+	char		nulls[11];
 	SPIPlanPtr	plan;
 	int			i;
 
@@ -100,12 +160,19 @@ SaveTrainingLog(const char *name, int32 version, const MgTrainLog *log)
 		return;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare("INSERT INTO mimgan.training_log (name, version, epoch, loss_d, "
+	plan = SPI_prepare(with_rec ?
+					   "INSERT INTO mimgan.training_log (name, version, epoch, loss_d, "
+					   "loss_g, d_real, d_fake, grad_norm_d, grad_norm_g, seconds, "
+					   "loss_rec) "
+					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)" :
+					   "INSERT INTO mimgan.training_log (name, version, epoch, loss_d, "
 					   "loss_g, d_real, d_fake, grad_norm_d, grad_norm_g, seconds) "
 					   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-					   10, argtypes);
+					   with_rec ? 11 : 10, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "cannot prepare the training log insert");
+	memset(nulls, ' ', sizeof(nulls));
+	nulls[10] = log->encoder ? ' ' : 'n';
 	args[0] = CStringGetTextDatum(name);
 	args[1] = Int32GetDatum(version);
 	for (i = 0; i < log->n; i++)
@@ -120,7 +187,8 @@ SaveTrainingLog(const char *name, int32 version, const MgTrainLog *log)
 		args[7] = Float8GetDatum(e->grad_norm_d);
 		args[8] = Float8GetDatum(e->grad_norm_g);
 		args[9] = Float8GetDatum(log->seconds[i]);
-		if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_INSERT)
+		args[10] = Float8GetDatum(e->loss_rec);
+		if (SPI_execute_plan(plan, args, nulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "cannot insert into mimgan.training_log");
 	}
 	SPI_finish();
@@ -165,14 +233,68 @@ ColumnList(ArrayType *arr, int *ncols)
 	return cols;
 }
 
-PG_FUNCTION_INFO_V1(mimgan_train);
+/* ERROR: a warm start's source model does not fit; what names the field. */
+static void
+WarmMismatch(const MgModelEntry *w, const char *what, int have, int want,
+			 const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("cannot warm-start from model \"%s@%d\": its %s is %d, not %d",
+					w->name, w->version, what, have, want),
+			 errhint("%s", hint)));
+}
 
 /*
- * mimgan_train(source regclass, cols text[], seq_len int, order_by text,
- * series_by text, model_name text, options jsonb) -> text: the model name.
+ * Check that the warm start's source w fits the training asked for: the
+ * same number of columns, seq_len and networks.
  */
-Datum
-mimgan_train(PG_FUNCTION_ARGS)
+static void
+CheckWarmStart(const MgModelEntry *w, int ncols, int seq_len,
+			   const mg_config *cfg)
+{
+	const mg_config *wc = &w->model->cfg;
+	const char *keep = "A warm start keeps the source model's network sizes and preprocessing: leave this option out (it defaults to the source's value), or train from scratch.";
+
+	if (w->ncols != ncols)
+		WarmMismatch(w, "number of columns", w->ncols, ncols,
+					 "Warm-start from a model trained on as many columns as cols lists.");
+	if (w->seq_len != seq_len)
+		WarmMismatch(w, "seq_len", w->seq_len, seq_len,
+					 "Pass the source model's seq_len, or train from scratch.");
+	if (wc->hidden_g != cfg->hidden_g)
+		WarmMismatch(w, "hidden_g", wc->hidden_g, cfg->hidden_g, keep);
+	if (wc->hidden_d != cfg->hidden_d)
+		WarmMismatch(w, "hidden_d", wc->hidden_d, cfg->hidden_d, keep);
+	if (wc->latent_dim != cfg->latent_dim)
+		WarmMismatch(w, "latent_dim", wc->latent_dim, cfg->latent_dim, keep);
+	if (wc->layers_g != cfg->layers_g)
+		WarmMismatch(w, "layers_g", wc->layers_g, cfg->layers_g, keep);
+	if (wc->layers_d != cfg->layers_d)
+		WarmMismatch(w, "layers_d", wc->layers_d, cfg->layers_d, keep);
+	if ((w->model->e_params != NULL) != (cfg->encoder != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 w->model->e_params ?
+				 errmsg("cannot warm-start from model \"%s@%d\": it has an encoder",
+						w->name, w->version) :
+				 errmsg("cannot warm-start from model \"%s@%d\": it has no encoder",
+						w->name, w->version),
+				 errhint("%s", keep)));
+	if (wc->normalize != cfg->normalize)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot warm-start from model \"%s@%d\": its normalize differs",
+						w->name, w->version),
+				 errhint("%s", keep)));
+	if (w->model->prep->pca_k != cfg->pca_components)
+		WarmMismatch(w, "pca_components", w->model->prep->pca_k,
+					 cfg->pca_components, keep);
+}
+
+/* The training itself; mimgan_train wraps it to end the progress report. */
+static text *
+TrainModel(FunctionCallInfo fcinfo)
 {
 	MemoryContext callerctx = CurrentMemoryContext;
 	MemoryContext trainctx;
@@ -216,6 +338,8 @@ mimgan_train(PG_FUNCTION_ARGS)
 	char	   *extra_text;
 	int32		version;
 	char	   *what;
+	char	   *warm_spec;
+	MgModelEntry *warm = NULL;
 
 	/* arguments */
 	if (PG_ARGISNULL(0))
@@ -276,10 +400,17 @@ mimgan_train(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(6))
 		opts = PG_GETARG_JSONB_P(6);
 
+	/* a warm start's source: its options are the defaults */
+	warm_spec = MgTrainWarmStartSpec(opts);
+	if (warm_spec != NULL)
+		warm = MgLoadModel(warm_spec);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.seq_len = seq_len;
-	MgParseTrainOptions(opts, &cfg, &verbose, &missing_skip);
+	MgParseTrainOptionsFrom(opts, warm ? &warm->model->cfg : NULL, &cfg,
+							&verbose, &missing_skip);
 	cfg.seq_len = seq_len;
+	if (warm != NULL)
+		CheckWarmStart(warm, ncols, seq_len, &cfg);
 	if (cfg.pca_components > ncols)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -300,6 +431,7 @@ mimgan_train(PG_FUNCTION_ARGS)
 	rspec.order_by = order_by;
 	rspec.series_by = series_by;
 	rspec.missing_skip = missing_skip;
+	MgProgressBegin(name, source);
 	src = MgReadSource(&rspec);
 
 	if (src->nrows == 0)
@@ -332,6 +464,7 @@ mimgan_train(PG_FUNCTION_ARGS)
 	/* train */
 	memset(&log, 0, sizeof(log));
 	log.verbose = verbose;
+	log.encoder = cfg.encoder != 0;
 	log.name = name;
 	log.cap = 16;
 	log.info = palloc(sizeof(mg_epoch_info) * log.cap);
@@ -339,6 +472,7 @@ mimgan_train(PG_FUNCTION_ARGS)
 	memset(&cb, 0, sizeof(cb));
 	cb.cancel = MgCancelPending;
 	cb.progress = TrainProgress;
+	cb.step = TrainStep;
 	cb.arg = &log;
 
 	what = psprintf("cannot train model \"%s\"", name);
@@ -353,8 +487,9 @@ mimgan_train(PG_FUNCTION_ARGS)
 	MgBudgetAlloc(&budget_alloc, &budget,
 				  (int64) mimgan_max_train_memory * 1024 - data_bytes);
 	t0 = GetCurrentTimestamp();
-	log.last = t0;
-	st = mg_fit(&budget_alloc, &cfg, &data, &cb, &model);
+	log.last = log.train_start = t0;
+	st = mg_fit_warm(&budget_alloc, &cfg, &data, warm ? warm->model : NULL,
+					 &cb, &model);
 	if (st == MG_ERR_NOMEM && budget.exceeded)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -366,6 +501,7 @@ mimgan_train(PG_FUNCTION_ARGS)
 	if (st != MG_OK)
 		MgThrow(st, what);
 	train_seconds = (double) (GetCurrentTimestamp() - t0) / USECS_PER_SEC;
+	MgProgressPhase(MG_PROGRESS_SAVING);
 
 	/* the blob, self-contained through its metadata */
 	model->meta = MgModelMetaJson(source, ncols, cols, order_by, series_by, seq_len);
@@ -400,6 +536,11 @@ mimgan_train(PG_FUNCTION_ARGS)
 	AppendNum(&tr, "train_seconds", train_seconds);
 	appendStringInfo(&tr, ", \"memory_kb\": " INT64_FORMAT,
 					 (data_bytes + budget.peak) / 1024);
+	if (warm != NULL)
+	{
+		appendStringInfoString(&tr, ", \"warm_start_from\": ");
+		escape_json(&tr, psprintf("%s@%d", warm->name, warm->version));
+	}
 	appendStringInfo(&tr, ", \"data_md5\": \"%s\"}", md5);
 
 	/* effective options: the configuration plus the glue's own keys */
@@ -419,15 +560,43 @@ mimgan_train(PG_FUNCTION_ARGS)
 
 	if (verbose)
 		ereport(NOTICE,
-				(errmsg("model \"%s\" version %d saved: %d epochs on " INT64_FORMAT " windows in %.1f s, threshold %.4f",
+				(errmsg("model \"%s\" version %d saved: %d epochs on " INT64_FORMAT " windows",
 						name, version, model->stats.epochs_run,
-						(int64) model->stats.n_windows, train_seconds, model->threshold)));
+						(int64) model->stats.n_windows),
+				 errdetail("Trained in %.1f s; threshold %.4f.", train_seconds,
+						   model->threshold)));
 
 	MemoryContextSwitchTo(callerctx);
 	{
 		text	   *result = cstring_to_text(name);
 
 		MemoryContextDelete(trainctx);
-		PG_RETURN_TEXT_P(result);
+		return result;
 	}
+}
+
+PG_FUNCTION_INFO_V1(mimgan_train);
+
+/*
+ * mimgan_train(source regclass, cols text[], seq_len int, order_by text,
+ * series_by text, model_name text, options jsonb) -> text: the model name.
+ * The progress file goes whatever happens (MgProgressEnd).
+ */
+Datum
+mimgan_train(PG_FUNCTION_ARGS)
+{
+	text	   *volatile result = NULL;
+
+	PG_TRY();
+	{
+		result = TrainModel(fcinfo);
+	}
+	PG_CATCH();
+	{
+		MgProgressEnd();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	MgProgressEnd();
+	PG_RETURN_TEXT_P(result);
 }

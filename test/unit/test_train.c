@@ -190,7 +190,7 @@ suite_train(void)
 		CHECK(st == MG_OK || st == MG_ERR_DIVERGED, "huge values: %s", mg_status_string(st));
 		if (st == MG_OK)
 		{
-			mg_epoch_info ep = {1, 1, 1.0, 1.0, 0.5, 0.5, 1.0, 1.0};
+			mg_epoch_info ep = {1, 1, 1.0, 1.0, 0.5, 0.5, 1.0, 1.0, 0.0};
 
 			CHECK(mg_epoch_finite(&ep, m1), "finite model judged diverged");
 			/* the divergence check itself: NaN anywhere stops training */
