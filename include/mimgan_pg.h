@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "storage/itemptr.h"
 #include "utils/jsonb.h"
 
@@ -228,6 +229,12 @@ extern double MgProgressRemaining(void);
 extern void MgProgressEnd(void);
 
 /* ---- utilities (util.c) ---- */
+/* d as a JSON number (shortest exact text), null when not finite. */
+extern void MgAppendJsonNumber(StringInfo buf, double d);
+/* longest user string quoted whole in an error message, in bytes */
+#define MG_MAX_SHOWN_LEN 64
+/* s, or its first MG_MAX_SHOWN_LEN bytes and "..." (error messages). */
+extern const char *MgShownText(const char *s);
 /* "a, b, c": names quoted as identifiers when needed, comma-separated. */
 extern char *MgJoinIdentifiers(char **names, int n);
 

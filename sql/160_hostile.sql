@@ -93,6 +93,22 @@ SELECT mimgan_train('wide', (SELECT array_agg('c' || i ORDER BY i) FROM generate
 SELECT cardinality(cols) AS ncols FROM mimgan_models WHERE name = 'wide_m';
 SELECT count(score) AS scored FROM mimgan_score('wide_m', NULL::wide);
 
+-- numbers beyond float8 in options: the option's own error, the value cut short
+SELECT mimgan_train('metrics1', ARRAY['x'], 10, options => '{"lr_d": 1e999}');
+SELECT mimgan_train('metrics1', ARRAY['x'], 10, options => '{"epochs": 1e999}');
+SELECT mimgan_train('metrics1', ARRAY['x'], 10, options => '{"threshold": -1e400}');
+SELECT count(*) FROM mimgan_score('typed_ok', NULL::typed, '{"invert_lr": 1e999}');
+SELECT count(*) FROM mimgan_score('typed_ok', NULL::typed, '{"threshold": 1e999}');
+SELECT count(*) FROM mimgan_score('typed_ok', NULL::typed, '{"lambda": 1e-999}');
+-- training in a read-only transaction is refused before any work
+BEGIN READ ONLY;
+SELECT mimgan_train('metrics1', ARRAY['x'], 10, options => :'o');
+ROLLBACK;
+-- a scoring options value that is not an object: the hint shows a scoring option
+\set VERBOSITY default
+SELECT count(*) FROM mimgan_score('typed_ok', NULL::typed, '[1]');
+\set VERBOSITY terse
+
 -- nothing above touched other objects
 SELECT count(*) AS victim_rows FROM victim;
 SELECT mimgan_drop(n) FROM unnest(ARRAY['odd "model"; --', 'typed_ok', 'wide_m']) n;

@@ -53,23 +53,7 @@
 #include "mimgan_pg.h"
 
 #define MG_MAX_NAME_LEN 63
-/* longest name or spec quoted whole in an error message, in bytes */
-#define MG_MAX_SHOWN_LEN 64
-
-/*
- * A user-supplied name or spec as shown in error messages: whole up to
- * MG_MAX_SHOWN_LEN bytes, else its first characters followed by "...", so a
- * kilobyte of garbage does not fill the log.
- */
-static const char *
-ShownName(const char *s)
-{
-	int			len = (int) strlen(s);
-
-	if (len <= MG_MAX_SHOWN_LEN)
-		return s;
-	return psprintf("%s...", pnstrdup(s, pg_mbcliplen(s, len, MG_MAX_SHOWN_LEN)));
-}
+#define ShownName(s) MgShownText(s)
 
 /* ERROR unless name is a valid model name. */
 void
@@ -339,15 +323,7 @@ MgModelMetaJson(const char *source, int ncols, char **cols,
 	return buf.data;
 }
 
-/* Append a finite double as JSON, null otherwise. */
-static void
-AppendJsonDouble(StringInfo buf, double d)
-{
-	if (isfinite(d))
-		appendStringInfoString(buf, float8out_internal(d));
-	else
-		appendStringInfoString(buf, "null");
-}
+#define AppendJsonDouble(buf, d) MgAppendJsonNumber(buf, d)
 
 /* The preprocessing of a model as jsonb (for mimgan.model.preprocessing). */
 static Jsonb *

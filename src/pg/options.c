@@ -172,10 +172,32 @@ JsonbScalarText(JsonbValue *v)
 static void
 BadOptionType(const MgOptDef *def, const char *text)
 {
+	const char *shown = MgShownText(text);
+
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid value for option \"%s\": %s", def->name, text),
+			 errmsg("invalid value for option \"%s\": %s%s", def->name, shown,
+					shown == text ? "" : psprintf(" (%d bytes)", (int) strlen(text))),
 			 errhint("The value of \"%s\" must be %s.", def->name, def->range)));
+}
+
+/*
+ * The float8 value of a JSON number given as text; ERROR (the option's
+ * message) when it is beyond float8's range, instead of the raw overflow
+ * error of numeric_float8 quoting a thousand digits.
+ */
+static double
+OptionDouble(const MgOptDef *def, const char *text)
+{
+	char	   *end;
+	double		d;
+
+	errno = 0;
+	d = strtod(text, &end);
+	if (end == text || *end != '\0' || !isfinite(d) ||
+		(errno == ERANGE && fabs(d) > 1.0))
+		BadOptionType(def, text);
+	return d;
 }
 
 /* Parse one JSON value v according to def into out. */
@@ -192,8 +214,7 @@ ParseOptionValue(const MgOptDef *def, JsonbValue *v, MgOptValue *out)
 
 				if (v->type != jbvNumeric)
 					BadOptionType(def, out->text);
-				d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-													   NumericGetDatum(v->val.numeric)));
+				d = OptionDouble(def, out->text);
 				if (!isfinite(d) || d != floor(d) || d < -1e15 || d > 1e15)
 					BadOptionType(def, out->text);
 				out->i = (int64) d;
@@ -219,10 +240,7 @@ ParseOptionValue(const MgOptDef *def, JsonbValue *v, MgOptValue *out)
 		case MG_OPT_FLOAT:
 			if (v->type != jbvNumeric)
 				BadOptionType(def, out->text);
-			out->d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-														NumericGetDatum(v->val.numeric)));
-			if (!isfinite(out->d))
-				BadOptionType(def, out->text);
+			out->d = OptionDouble(def, out->text);
 			break;
 		case MG_OPT_BOOL_OR_SPEC:
 			if (v->type == jbvString)
@@ -274,10 +292,7 @@ ParseOptionValue(const MgOptDef *def, JsonbValue *v, MgOptValue *out)
 			else if (v->type == jbvNumeric)
 			{
 				out->is_auto = false;
-				out->d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-															NumericGetDatum(v->val.numeric)));
-				if (!isfinite(out->d))
-					BadOptionType(def, out->text);
+				out->d = OptionDouble(def, out->text);
 			}
 			else
 				BadOptionType(def, out->text);
@@ -309,7 +324,9 @@ ParseOptions(Jsonb *opts, const MgOptDef *defs, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s options must be a JSON object", what),
-				 errhint("Pass options such as '{\"epochs\": 10}'.")));
+				 errhint(strcmp(what, "scoring") == 0 ?
+						 "Pass options such as '{\"threshold\": 0.5}'." :
+						 "Pass options such as '{\"epochs\": 10}'.")));
 
 	it = JsonbIteratorInit(&opts->root);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
@@ -652,11 +669,8 @@ AppendFloat(StringInfo buf, const char *key, float f)
 static void
 AppendDouble(StringInfo buf, const char *key, double d)
 {
-	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
-
 	AppendKey(buf, key);
-	double_to_shortest_decimal_buf(d, tmp);
-	appendStringInfoString(buf, tmp);
+	MgAppendJsonNumber(buf, d);
 }
 
 /* The effective training configuration as a jsonb object (all keys). */

@@ -31,10 +31,10 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/md5.h"
-#include "common/shortest_dec.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "tcop/utility.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -118,17 +118,8 @@ TrainStep(void *arg, const mg_step_info *s)
 static void
 AppendNum(StringInfo buf, const char *key, double d)
 {
-	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
-
 	appendStringInfo(buf, ", \"%s\": ", key);
-	if (isfinite(d))
-	{
-		/* shortest exact text, whatever extra_float_digits says */
-		double_to_shortest_decimal_buf(d, tmp);
-		appendStringInfoString(buf, tmp);
-	}
-	else
-		appendStringInfoString(buf, "null");
+	MgAppendJsonNumber(buf, d);
 }
 
 /*
@@ -340,6 +331,10 @@ TrainModel(FunctionCallInfo fcinfo)
 	char	   *what;
 	char	   *warm_spec;
 	MgModelEntry *warm = NULL;
+
+	/* a model is saved at the end: refuse before reading anything */
+	PreventCommandIfReadOnly("mimgan_train()");
+	PreventCommandDuringRecovery("mimgan_train()");
 
 	/* arguments */
 	if (PG_ARGISNULL(0))

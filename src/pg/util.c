@@ -10,10 +10,47 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
+#include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
 #include "mimgan_pg.h"
+
+/*
+ * Append d as a JSON number in its shortest exact text (whatever
+ * extra_float_digits says), or null when it is not finite.
+ */
+void
+MgAppendJsonNumber(StringInfo buf, double d)
+{
+	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	if (!isfinite(d))
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	double_to_shortest_decimal_buf(d, tmp);
+	appendStringInfoString(buf, tmp);
+}
+
+/*
+ * A user-supplied string (name, spec, option value) as shown in an error
+ * message: whole up to MG_MAX_SHOWN_LEN bytes, else its first characters
+ * followed by "...", so a kilobyte of garbage does not fill the log.
+ */
+const char *
+MgShownText(const char *s)
+{
+	int			len = (int) strlen(s);
+
+	if (len <= MG_MAX_SHOWN_LEN)
+		return s;
+	return psprintf("%s...", pnstrdup(s, pg_mbcliplen(s, len, MG_MAX_SHOWN_LEN)));
+}
 
 /*
  * "a, b, c" from names, each quoted as an identifier when needed; palloc'd

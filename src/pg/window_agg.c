@@ -74,16 +74,11 @@ FrameTooLong(const MgWindowState *state)
 					 L - 1)));
 }
 
-/* A model argument as shown in a message: at most 64 bytes, then "...". */
-static char *
+/* A model argument as shown in a message (MgShownText). */
+static const char *
 ShownSpec(text *t)
 {
-	const char *s = VARDATA_ANY(t);
-	int			len = VARSIZE_ANY_EXHDR(t);
-
-	if (len <= 64)
-		return text_to_cstring(t);
-	return psprintf("%s...", pnstrdup(s, pg_mbcliplen(s, len, 64)));
+	return MgShownText(text_to_cstring(t));
 }
 
 /*
