@@ -15,6 +15,9 @@
  *	  <line>  the threshold (when finite) and two legend samples.
  * With n = 0 only the background, the title and a note are written.
  *
+ * Span labels are stacked in up to three rows so they never overlap; a
+ * label that fits in none is left out.
+ *
  * Numbers are written with "%.2f" (coordinates) or "%.4g" (labels) and
  * only when finite; a NaN value breaks the line instead.  Text is escaped
  * for XML: & < > " ' as entities, control characters XML 1.0 forbids as
@@ -40,6 +43,8 @@
 #define SVG_GAP 8
 #define SVG_XLAB 18
 #define SVG_LEGEND 30
+#define SVG_LABEL_ROWS 3		/* rows of span labels in the score panel */
+#define SVG_CHAR_W 6.2			/* rough width of a label character, px */
 
 /* A growing output buffer; failed is set once an allocation fails. */
 typedef struct svgbuf
@@ -391,11 +396,33 @@ mg_svg_render(const mg_alloc *a, const mg_svg_input *in, char **out,
 			snprintf(num, sizeof(num), "threshold %.4g", in->threshold);
 			sb_text(&b, 8, y + 50, "font-size=\"10\" fill=\"#d62728\"", num);
 		}
-		for (s = 0; s < in->nspans; s++)
-			if (in->span_label && in->span_label[s])
-				sb_text(&b, SVG_LEFT + (in->span_first[s] + in->span_last[s] + 1) * dx / 2,
-						y + 14, "font-size=\"11\" fill=\"#a11\" text-anchor=\"middle\"",
+		/* span labels in up to SVG_LABEL_ROWS rows, never overlapping */
+		{
+			double		right[SVG_LABEL_ROWS];
+			int			row;
+
+			for (row = 0; row < SVG_LABEL_ROWS; row++)
+				right[row] = -1e300;
+			for (s = 0; s < in->nspans; s++)
+			{
+				double		cx,
+							half;
+
+				if (!in->span_label || !in->span_label[s])
+					continue;
+				cx = SVG_LEFT + (in->span_first[s] + in->span_last[s] + 1) * dx / 2;
+				half = SVG_CHAR_W * (double) strlen(in->span_label[s]) / 2;
+				for (row = 0; row < SVG_LABEL_ROWS; row++)
+					if (cx - half > right[row] + 4)
+						break;
+				if (row == SVG_LABEL_ROWS)
+					continue;	/* no room: left out */
+				right[row] = cx + half;
+				sb_text(&b, cx, y + 14 + 13 * row,
+						"font-size=\"11\" fill=\"#a11\" text-anchor=\"middle\"",
 						in->span_label[s]);
+			}
+		}
 		y += SVG_SCORE + SVG_GAP;
 	}
 	else

@@ -213,10 +213,53 @@ svg_edges(void)
 	}
 }
 
+/* Labels of many narrow spans are stacked, and left out when they cannot fit. */
+static void
+svg_labels(void)
+{
+	enum
+	{
+		N = 40, S = 10
+	};
+	double		score[N];
+	int64_t		first[S],
+				last[S];
+	const char *labels[S];
+	mg_svg_input in;
+	char	   *svg = NULL;
+	size_t		len;
+	int			i,
+				shown;
+
+	for (i = 0; i < N; i++)
+		score[i] = i % 4;
+	for (i = 0; i < S; i++)
+	{
+		first[i] = last[i] = 2 * i;
+		labels[i] = "a rather long label";
+	}
+	memset(&in, 0, sizeof(in));
+	in.n = N;
+	in.score = score;
+	in.threshold = 1.5;
+	in.nspans = S;
+	in.span_first = first;
+	in.span_last = last;
+	in.span_label = labels;
+	CHECK(mg_svg_render(&mg_alloc_std, &in, &svg, &len) == MG_OK && svg, "render labels");
+	if (svg == NULL)
+		return;
+	shown = count_of(svg, ">a rather long label</text>");
+	CHECK(shown >= 3 && shown < S, "labels shown %d of %d", shown, (int) S);
+	CHECK(count_of(svg, "class=\"flagged\"") == S, "every span shaded");
+	mg_free(&mg_alloc_std, svg);
+}
+
 /* The SVG plot builder. */
 void
 suite_svg(void)
 {
 	svg_normal();
 	svg_edges();
+	svg_labels();
 }
