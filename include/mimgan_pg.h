@@ -191,9 +191,9 @@ extern int64 MgScoredIndex(const MgScored *res, int64 i);
 /* "a, b, c": names quoted as identifiers when needed, comma-separated. */
 extern char *MgJoinIdentifiers(char **names, int n);
 
-/* ---- scoring a range of the order column (explain.c) ----
+/* ---- scoring a range of the order column (range.c) ----
  * Shared by mimgan_explain and mimgan_plot.  Only the windows covering
- * the rows of [from, to] are scored (see explain.c for how the window
+ * the rows of [from, to] are scored (see range.c for how the window
  * set, seeds and warm-start chains of mimgan_score are reproduced). */
 typedef struct MgRangeScored
 {

@@ -1,7 +1,7 @@
 
 -- ---------------------------------------------------------------------------
 -- Explanations and plots: mimgan_explain, mimgan_plot
--- (src/pg/explain.c, plot.c, src/core/svg.c)
+-- (src/pg/explain.c, plot.c, range.c, src/core/svg.c)
 -- ---------------------------------------------------------------------------
 
 -- "from" and "to" are anycompatible, a polymorphic family separate from

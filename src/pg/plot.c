@@ -2,7 +2,7 @@
  *
  * plot.c
  *	  mimgan_plot: an SVG document of one range of one series, scored as
- *	  mimgan_explain scores it (explain.c), drawn by the core's SVG
+ *	  mimgan_explain scores it (range.c), drawn by the core's SVG
  *	  builder (src/core/svg.c).
  *
  * The variables drawn are the "cols" argument (model columns, in the
