@@ -737,6 +737,42 @@ mg_status	mg_evaluate(const mg_alloc *a, const double *score,
 						const uint8_t *label, int64_t n, double threshold,
 						mg_metrics *out);
 
+
+/* ---------------------------------------------------------------------
+ * SVG plots (src/core/svg.c)
+ *
+ * A standalone SVG document (xmlns, viewBox, <title>) of one stretch of a
+ * series: each variable normalised to [0, 1] in its own stacked panel,
+ * then the DIRE score panel with the threshold as a dashed line; flagged
+ * spans are shaded across every panel and labelled with their top
+ * variables in the score panel; a legend at the bottom.  Every text is
+ * XML-escaped (characters XML 1.0 forbids become '?'); NaN marks a missing
+ * value or score (the line breaks there); no NaN or Inf is ever written.
+ * --------------------------------------------------------------------- */
+typedef struct mg_svg_input
+{
+	const char *title;			/* <title> and heading; NULL: "mimgan" */
+	const char *subtitle;		/* a second line, or NULL */
+	int64_t		n;				/* time steps (0: an empty plot) */
+	const char *x_first;		/* label of the first and last step, or NULL */
+	const char *x_last;
+	int			nvars;
+	const char *const *var_names;	/* [nvars] */
+	const double *values;		/* [nvars][n], NaN: missing */
+	const double *score;		/* [n], NaN: not scored; NULL: no panel */
+	double		threshold;		/* NaN: none */
+	int			nspans;
+	const int64_t *span_first;	/* [nspans] first and last step, inclusive */
+	const int64_t *span_last;
+	const char *const *span_label;	/* [nspans], entries may be NULL */
+	int			width;			/* px; 0: 960 */
+} mg_svg_input;
+
+/* Render into a fresh NUL-terminated buffer from a (*len excludes the NUL).
+ * MG_ERR_ARG for inconsistent input, MG_ERR_NOMEM. */
+mg_status	mg_svg_render(const mg_alloc *a, const mg_svg_input *in,
+						  char **out, size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -200,6 +200,12 @@ extern Oid	MgRowArgRelation(FunctionCallInfo fcinfo, int argno,
 extern MgScored *MgScoreRelation(const char *model_spec, Oid relid,
 								 Jsonb *options, bool keep_rows,
 								 const char *label_col, int top_k);
+/* Read "top_k" (default 3, 0 .. 1000) from scoring options; returns the
+ * options without it. */
+extern Jsonb *MgExtractTopK(Jsonb *opts, int *top_k);
+/* text[] of the top_k columns by resid[0..m) (idx: top_k ints scratch). */
+extern Datum MgTopColsArray(const float *resid, int m, char **cols,
+							int top_k, int *idx);
 /* Index into res->score of source row i, or -1 when the row has no score
  * (skipped for a missing value, or its series is shorter than seq_len). */
 extern int64 MgScoredIndex(const MgScored *res, int64 i);
@@ -237,5 +243,38 @@ extern void MgAppendJsonNumber(StringInfo buf, double d);
 extern const char *MgShownText(const char *s);
 /* "a, b, c": names quoted as identifiers when needed, comma-separated. */
 extern char *MgJoinIdentifiers(char **names, int n);
+
+/* ---- scoring a range of the order column (range.c) ----
+ * Shared by mimgan_explain and mimgan_plot.  Only the windows covering
+ * the rows of [from, to] are scored (see range.c for how the window
+ * set, seeds and warm-start chains of mimgan_score are reproduced). */
+typedef struct MgRangeScored
+{
+	MgModelEntry *entry;		/* the model used */
+	Oid			relid;
+	char	   *order_by;		/* resolved order column */
+	mg_score_opts opts;			/* effective scoring options */
+	double		threshold;
+	int64		nrows;			/* rows of [from, to], (series, order) order */
+	Datum	   *rows;			/* [nrows] composite source rows */
+	char	  **key;			/* [nrows] series key as text (NULL: none) */
+	bool	   *scored;			/* [nrows] */
+	double	   *score;			/* [nrows] (valid when scored) */
+	double	   *dis;
+	double	   *rec;
+	float	   *resid;			/* [nrows][m] */
+	double	   *values;			/* [nrows][m] model columns, NaN if missing */
+	int64		windows;		/* windows scored */
+} MgRangeScored;
+
+/* Score the rows of relid whose order value lies in [lo, hi] (NULL bound:
+ * open) with the model; lo/hi are Datums of type bound_type.  series: only
+ * that series key (as text), or NULL for all. */
+extern MgRangeScored *MgScoreRange(const char *model_spec, Oid relid,
+								   Jsonb *options, Datum lo, bool lo_null,
+								   Datum hi, bool hi_null, Oid bound_type,
+								   const char *series, bool series_given);
+/* Read and remove "series" (a JSON string or null) from the options. */
+extern Jsonb *MgExtractSeries(Jsonb *opts, char **series, bool *given);
 
 #endif							/* MIMGAN_PG_H */

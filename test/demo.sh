@@ -11,7 +11,9 @@
 #      2,000 labelled test rows of 38 server metrics),
 #   5. train a model, score the test rows, print the flagged spans and the
 #      evaluation against the labels,
-#   6. stop and remove the cluster (MIMGAN_DEMO_KEEP=1 leaves it running).
+#   6. explain the highest-scoring flagged span (mimgan_explain) and draw it
+#      (mimgan_plot) into .demo-out/anomaly.svg, which outlives the cluster,
+#   7. stop and remove the cluster (MIMGAN_DEMO_KEEP=1 leaves it running).
 #
 # Takes well under a minute on 2 cores once the packages are installed.  Options can be tuned with
 # MIMGAN_DEMO_OPTIONS (jsonb) and MIMGAN_DEMO_SEQ_LEN.
@@ -26,6 +28,7 @@ PORT=${MIMGAN_DEMO_PORT:-54330}
 SEQ_LEN=${MIMGAN_DEMO_SEQ_LEN:-30}
 OPTIONS=${MIMGAN_DEMO_OPTIONS:-'{"epochs": 8, "hidden_g": 32, "hidden_d": 32, "latent_dim": 8, "batch_size": 32, "step": 5, "invert_iters": 20, "seed": 42}'}
 DEMO=$TOP/.demo
+PLOT_DIR=$TOP/.demo-out
 TRAIN_CSV=$TOP/test/data/smd_machine-1-7_train.csv.gz
 TEST_CSV=$TOP/test/data/smd_machine-1-7_test.csv.gz
 PACKAGES=(postgresql-15 postgresql-server-dev-15 libopenblas-dev make gcc gzip)
@@ -150,7 +153,7 @@ EOF
 say "scoring smd_test: flagged spans (consecutive flagged steps)"
 run_sql <<'EOF' || die "scoring failed (server log: $CLUSTER_LOG)"
 \timing on
-CREATE TEMP TABLE scored AS
+CREATE TABLE scored AS
 SELECT (s.r).t AS t, (s.r).label AS label, s.score, s.is_anomaly, s.top_cols
 FROM mimgan_score('smd', NULL::smd_test) s;
 \timing off
@@ -184,6 +187,39 @@ run_sql <<'EOF' || die "evaluation failed (server log: $CLUSTER_LOG)"
 SELECT metric, round(value::numeric, 4) AS value
 FROM mimgan_evaluate('smd', NULL::smd_test, 'label');
 EOF
+
+# ---------------------------------------------------------------------------
+# 6. explain and plot the strongest flagged span
+# ---------------------------------------------------------------------------
+SPAN=$(run_sql -At -F ' ' <<'EOF'
+WITH flagged AS (
+    SELECT t, score, t - row_number() OVER (ORDER BY t) AS span FROM scored WHERE is_anomaly
+)
+SELECT min(t), max(t) FROM flagged GROUP BY span ORDER BY max(score) DESC, min(t) LIMIT 1;
+EOF
+) || die "cannot find a flagged span"
+if [ -n "$SPAN" ]; then
+	read -r SPAN_START SPAN_END <<<"$SPAN"
+	LO=$((SPAN_START - 60))
+	HI=$((SPAN_END + 60))
+	say "explaining the strongest flagged span, t $SPAN_START..$SPAN_END: mimgan_explain('smd', NULL::smd_test, $SPAN_START, $SPAN_END)"
+	run_sql <<EOF || die "explaining failed (server log: $CLUSTER_LOG)"
+SELECT (e.r).t, round(e.score::numeric, 3) AS score, e.is_anomaly,
+       (SELECT string_agg(c.key || ' ' || round((c.value->>'share')::numeric * 100) || '%', ', '
+                          ORDER BY (c.value->>'rank')::int)
+        FROM jsonb_each(e.contrib) c WHERE (c.value->>'rank')::int <= 4) AS top_columns_by_share
+FROM mimgan_explain('smd', NULL::smd_test, $SPAN_START, $SPAN_END) e
+ORDER BY e.score DESC LIMIT 5;
+EOF
+	say "plotting t $LO..$HI: mimgan_plot('smd', NULL::smd_test, $LO, $HI)"
+	mkdir -p "$PLOT_DIR" || die "cannot create $PLOT_DIR"
+	run_sql -At -o "$PLOT_DIR/anomaly.svg" \
+		-c "SELECT mimgan_plot('smd', NULL::smd_test, $LO, $HI)" ||
+		die "plotting failed (server log: $CLUSTER_LOG)"
+	echo "plot written to $PLOT_DIR/anomaly.svg (open it in a browser)"
+else
+	echo "no flagged span to plot"
+fi
 
 say "done"
 echo "Point-adjusted F1 (f1_pa) is generous; compare precision/recall/best_f1 and the AUCs."

@@ -84,10 +84,11 @@ MgRowArgRelation(FunctionCallInfo fcinfo, int argno, const char *fname)
 
 /*
  * Read "top_k" from the scoring options and return the options without it
- * (MgParseScoreOptions knows only the core's options).
+ * (MgParseScoreOptions knows only the core's options); also used by
+ * mimgan_explain and mimgan_plot (explain.c).
  */
-static Jsonb *
-ExtractTopK(Jsonb *opts, int *top_k)
+Jsonb *
+MgExtractTopK(Jsonb *opts, int *top_k)
 {
 	JsonbValue	v;
 	double		d;
@@ -208,22 +209,35 @@ MgScoredIndex(const MgScored *res, int64 i)
 }
 
 /*
+ * text[] of the top_k of the m columns named cols by residual resid (one
+ * row), largest first; idx is scratch of top_k ints.  Shared with
+ * explain.c.
+ */
+Datum
+MgTopColsArray(const float *resid, int m, char **cols, int top_k, int *idx)
+{
+	int			n;
+	int			j;
+	Datum	   *names;
+
+	n = mg_top_indices(resid, m, top_k, idx);
+	names = palloc(sizeof(Datum) * Max(n, 1));
+	for (j = 0; j < n; j++)
+		names[j] = CStringGetTextDatum(cols[idx[j]]);
+	return PointerGetDatum(construct_array(names, n, TEXTOID, -1, false,
+										   TYPALIGN_INT));
+}
+
+/*
  * The top_k model columns with the largest residual at valid row vi.
  */
 static Datum
 TopCols(const MgScored *res, int64 vi, int *idx)
 {
 	int			m = res->entry->ncols;
-	int			n;
-	int			j;
-	Datum	   *names;
 
-	n = mg_top_indices(res->resid + (size_t) vi * m, m, res->top_k, idx);
-	names = palloc(sizeof(Datum) * Max(n, 1));
-	for (j = 0; j < n; j++)
-		names[j] = CStringGetTextDatum(res->entry->cols[idx[j]]);
-	return PointerGetDatum(construct_array(names, n, TEXTOID, -1, false,
-										   TYPALIGN_INT));
+	return MgTopColsArray(res->resid + (size_t) vi * m, m, res->entry->cols,
+						  res->top_k, idx);
 }
 
 /*
@@ -253,7 +267,7 @@ mimgan_score(PG_FUNCTION_ARGS)
 	model_spec = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	relid = MgRowArgRelation(fcinfo, 1, "mimgan_score");
 	options = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
-	options = ExtractTopK(options, &top_k);
+	options = MgExtractTopK(options, &top_k);
 
 	InitMaterializedSRF(fcinfo, 0);
 
