@@ -98,7 +98,7 @@ fuzz: test/fuzz/fuzz_blob test/fuzz/make_seeds
 demo:
 	bash test/demo.sh
 
-EXTRA_CLEAN = $(UNIT_BIN) test/fuzz/fuzz_blob test/fuzz/make_seeds test/fuzz/corpus crash-* leak-* timeout-* test/bench/bench_core results regression.diffs regression.out tmp_check .demo .bench .bench-speed
+EXTRA_CLEAN = $(UNIT_BIN) test/fuzz/fuzz_blob test/fuzz/make_seeds test/fuzz/corpus crash-* leak-* timeout-* test/bench/bench_core results regression.diffs regression.out tmp_check .demo .demo-out .bench .bench-speed
 
 # ---------------------------------------------------------------------------
 # benchmarks (never part of make test)

@@ -681,6 +681,13 @@ mg_status	mg_score_series(const mg_model *model, const mg_alloc *a,
 							double *score, double *dis, double *rec,
 							float *resid);
 
+/* Windows per chunk of mg_score_series*: bounds the [chunk][L][m] residual
+ * buffer; a window's noise seed depends on its index within its chunk. */
+#define MG_SCORE_CHUNK 4096
+/* The noise latent of window w (index within its chunk) is drawn from the
+ * seed seed + MG_WINDOW_SEED_MIX * (w + 1) (invert.c). */
+#define MG_WINDOW_SEED_MIX UINT64_C(0x9E3779B97F4A7C15)
+
 /* Indices of the ntop largest of v[0..m) in decreasing order (ties: lower
  * index first).  Returns the number written (min(ntop, m)). */
 int			mg_top_indices(const float *v, int m, int ntop, int *idx);

@@ -235,6 +235,8 @@ extern double MgProgressRemaining(void);
 extern void MgProgressEnd(void);
 
 /* ---- utilities (util.c) ---- */
+/* The model spec argument argno; ERROR (22004) when it is NULL. */
+extern char *MgModelSpecArg(FunctionCallInfo fcinfo, int argno);
 /* d as a JSON number (shortest exact text), null when not finite. */
 extern void MgAppendJsonNumber(StringInfo buf, double d);
 /* longest user string quoted whole in an error message, in bytes */

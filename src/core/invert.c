@@ -216,7 +216,7 @@ init_latent(inv_state *s, int B, const int64_t *starts, int warm,
 		int64_t		d = 0;
 		mg_rng		rng;
 
-		mg_rng_seed(&rng, seed + UINT64_C(0x9E3779B97F4A7C15) * (uint64_t) (w + 1));
+		mg_rng_seed(&rng, seed + MG_WINDOW_SEED_MIX * (uint64_t) (w + 1));
 		if (warm && s->prev_w[i] == w - 1 && w > 0)
 		{
 			d = starts[w] - starts[w - 1];

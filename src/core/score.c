@@ -16,8 +16,6 @@
 #include "mimgan_core.h"
 #include "core_internal.h"
 
-/* windows per chunk: bounds the [chunk][L][m] residual buffer */
-#define MG_SCORE_CHUNK 4096
 
 /*
  * Score windows of raw rows; see mimgan_core.h.

@@ -67,17 +67,12 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 	mg_metrics	mt;
 	mg_status	st;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("model name must not be NULL"),
-				 errhint("Pass the model as 'name' or 'name@version'.")));
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("label column must not be NULL"),
 				 errhint("Pass the name of a boolean or numeric column that marks anomalies.")));
-	model_spec = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	model_spec = MgModelSpecArg(fcinfo, 0);
 	relid = MgRowArgRelation(fcinfo, 1, "mimgan_evaluate");
 	label_col = text_to_cstring(PG_GETARG_TEXT_PP(2));
 	options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);

@@ -25,9 +25,9 @@
  * the windows covering it, summed in the same order.  What can differ is
  * float32 rounding (at most a few 1e-7): OpenBLAS's sgemm rounds a row
  * differently depending on how many windows share its batch, and this
- * file computes fewer windows per batch.  The constants MG_EXPLAIN_CHUNK
- * and MG_EXPLAIN_SEED_MIX mirror src/core/score.c and src/core/invert.c;
- * sql/180_explain.sql fails if they drift apart.
+ * file computes fewer windows per batch.  The chunking and the per-window
+ * seed are the core's own (MG_SCORE_CHUNK, MG_WINDOW_SEED_MIX in
+ * mimgan_core.h); sql/180_explain.sql compares the results.
  *
  * Rows with a missing value are returned with NULL scores, as by
  * mimgan_score.
@@ -56,9 +56,9 @@
 #include "mimgan_pg.h"
 
 /* windows per mg_score_windows_ex call of mg_score_series (core score.c) */
-#define MG_EXPLAIN_CHUNK 4096
+#define MG_EXPLAIN_CHUNK MG_SCORE_CHUNK
 /* per-window seed mix of init_latent (core invert.c) */
-#define MG_EXPLAIN_SEED_MIX UINT64_C(0x9E3779B97F4A7C15)
+#define MG_EXPLAIN_SEED_MIX MG_WINDOW_SEED_MIX
 /* windows per independent scoring call here (bounds the residual buffer) */
 #define MG_EXPLAIN_PIECE 512
 #define MG_ALIAS "mimgan_src_row"

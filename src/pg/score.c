@@ -259,12 +259,7 @@ mimgan_score(PG_FUNCTION_ARGS)
 	int		   *idx;
 	int64		i;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("model name must not be NULL"),
-				 errhint("Pass the model as 'name' or 'name@version'.")));
-	model_spec = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	model_spec = MgModelSpecArg(fcinfo, 0);
 	relid = MgRowArgRelation(fcinfo, 1, "mimgan_score");
 	options = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
 	options = MgExtractTopK(options, &top_k);

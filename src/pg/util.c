@@ -71,3 +71,15 @@ MgJoinIdentifiers(char **names, int n)
 	}
 	return buf.data;
 }
+
+/* The model spec argument argno as a C string; ERROR when it is NULL. */
+char *
+MgModelSpecArg(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("model name must not be NULL"),
+				 errhint("Pass the model as 'name' or 'name@version'.")));
+	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
