@@ -60,7 +60,7 @@ UNIT_BIN = test/unit/run_unit
 $(UNIT_BIN): $(CORE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h) test/unit/unit.h
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $(CORE_SRCS) $(UNIT_SRCS) -ldl -lpthread -lm
 
-.PHONY: unit unit-valgrind test fuzz soak demo bench-core bench-accuracy bench-speed
+.PHONY: unit unit-valgrind test fuzz soak demo bench-core bench-accuracy bench-speed bench-scaleout
 unit: $(UNIT_BIN)
 	./$(UNIT_BIN)
 
@@ -122,3 +122,8 @@ bench-accuracy:
 bench-speed: test/bench/bench_core
 	bash test/bench/speed.sh
 	bash test/bench/scoring_modes.sh
+
+# one node vs two PL/Proxy shards on the same data: rows/s and bytes that
+# reach the coordinator (test/bench/scaleout.sh; needs postgresql-15-plproxy)
+bench-scaleout:
+	bash test/bench/scaleout.sh

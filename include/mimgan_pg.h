@@ -56,6 +56,8 @@ extern void MgBudgetAlloc(mg_alloc *a, MgBudget *b, int64 limit);
  * "what" names the operation and object, e.g. "cannot train model \"m\"".
  * MG_ERR_CANCELLED first runs CHECK_FOR_INTERRUPTS(). */
 extern void MgThrow(mg_status st, const char *what) pg_attribute_noreturn();
+/* Same for a blob the caller gave: damaged is 22P03, not XX001. */
+extern void MgThrowUserBlob(mg_status st, const char *what) pg_attribute_noreturn();
 
 /* Core cancel callback: nonzero when an interrupt is pending. */
 extern int	MgCancelPending(void *arg);
@@ -96,6 +98,12 @@ typedef struct MgModelEntry
 	double		threshold;
 	mg_model   *model;			/* deserialized in CurrentMemoryContext */
 } MgModelEntry;
+
+/* ---- one window (window_agg.c) ---- */
+/* DIRE score of the last step of X [L][m] scored as one window; false
+ * when the score is NaN (no score). */
+extern bool MgScoreFrame(const mg_model *model, int L, const double *X,
+						 const char *spec, double *score);
 
 /* ---- per-backend model cache (model_cache.c) ---- */
 /* The cached model of catalog row (name, version, xmin, tid), or NULL. */

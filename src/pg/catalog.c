@@ -574,26 +574,9 @@ BadMeta(const char *detail)
 			 errhint("Pass a value returned by mimgan_export().")));
 }
 
-static void ImportThrow(mg_status st, const char *name) pg_attribute_noreturn();
-
-/*
- * ERROR for a blob mimgan_import cannot load.  The blob is the caller's
- * input, so a damaged one is invalid_binary_representation (22P03), like a
- * foreign one; data_corrupted (XX001, class "internal error") is kept for
- * a stored blob that no longer loads (LoadEntry).
- */
-static void
-ImportThrow(mg_status st, const char *name)
-{
-	if (st == MG_ERR_BLOB_SHORT || st == MG_ERR_BLOB_CHECKSUM ||
-		st == MG_ERR_BLOB_INVALID)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("cannot import model \"%s\": model blob is damaged", name),
-				 errdetail("The core reported: %s.", mg_status_string(st)),
-				 errhint("Export the model again from its source database.")));
-	MgThrow(st, psprintf("cannot import model \"%s\"", name));
-}
+/* ERROR for a blob mimgan_import cannot load (MgThrowUserBlob). */
+#define ImportThrow(st, name) \
+	MgThrowUserBlob((st), psprintf("cannot import model \"%s\"", (name)))
 
 PG_FUNCTION_INFO_V1(mimgan_import);
 

@@ -21,6 +21,26 @@
 
 #include "mimgan_pg.h"
 
+/*
+ * ERROR for a blob given by the caller (mimgan_import, mimgan_score_window)
+ * that does not load.  The blob is input, so a damaged one is
+ * invalid_binary_representation (22P03), like a foreign one;
+ * data_corrupted (XX001, class "internal error") is kept for a stored blob
+ * that no longer loads (MgThrow).
+ */
+void
+MgThrowUserBlob(mg_status st, const char *what)
+{
+	if (st == MG_ERR_BLOB_SHORT || st == MG_ERR_BLOB_CHECKSUM ||
+		st == MG_ERR_BLOB_INVALID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("%s: model blob is damaged", what),
+				 errdetail("The core reported: %s.", mg_status_string(st)),
+				 errhint("Export the model again from its source database.")));
+	MgThrow(st, what);
+}
+
 /* ereport(ERROR) for core status st; what is the primary message. */
 void
 MgThrow(mg_status st, const char *what)

@@ -202,14 +202,6 @@ mimgan_window_score_final(PG_FUNCTION_ARGS)
 	MgWindowState *state;
 	const mg_model *model;
 	int			L;
-	MemoryContext tmpctx;
-	MemoryContext oldctx;
-	mg_score_opts opts;
-	mg_callbacks cb;
-	float	   *dis;
-	float	   *rec;
-	int64		start = 0;
-	mg_status	st;
 	double		score;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
@@ -225,6 +217,32 @@ mimgan_window_score_final(PG_FUNCTION_ARGS)
 	if (state->n < L || state->missing)
 		PG_RETURN_NULL();
 
+	if (!MgScoreFrame(model, L, state->X, state->spec, &score))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(score);
+}
+
+/*
+ * Score X [L][m] (raw values) as one window with model: the DIRE score of
+ * its last step in *score.  Returns false (no score) when finite values too
+ * large for the model's float32 arithmetic after normalisation make the
+ * networks' output NaN, as mimgan_score does (a NaN would compare above
+ * every threshold).  spec names the model in errors.  Shared by the window
+ * aggregate and mimgan_score_window (score_blob.c).
+ */
+bool
+MgScoreFrame(const mg_model *model, int L, const double *X, const char *spec,
+			 double *score)
+{
+	MemoryContext tmpctx;
+	MemoryContext oldctx;
+	mg_score_opts opts;
+	mg_callbacks cb;
+	float	   *dis;
+	float	   *rec;
+	int64		start = 0;
+	mg_status	st;
+
 	tmpctx = AllocSetContextCreate(CurrentMemoryContext,
 								   "mimgan_window_score",
 								   ALLOCSET_DEFAULT_SIZES);
@@ -237,22 +255,13 @@ mimgan_window_score_final(PG_FUNCTION_ARGS)
 	opts.batch = mimgan_score_batch;
 	memset(&cb, 0, sizeof(cb));
 	cb.cancel = MgCancelPending;
-	st = mg_score_raw_windows(model, &MgPgAlloc, state->X, L, &start, 1,
+	st = mg_score_raw_windows(model, &MgPgAlloc, X, L, &start, 1,
 							  &opts, &cb, dis, rec, NULL);
 	if (st != MG_OK)
-		MgThrow(st, psprintf("cannot score a window with model \"%s\"",
-							 state->spec));
-	score = opts.lambda * dis[L - 1] + (1.0 - opts.lambda) * rec[L - 1];
+		MgThrow(st, psprintf("cannot score a window with model \"%s\"", spec));
+	*score = opts.lambda * dis[L - 1] + (1.0 - opts.lambda) * rec[L - 1];
 
 	MemoryContextSwitchTo(oldctx);
 	MemoryContextDelete(tmpctx);
-
-	/*
-	 * Finite values too large for the model's float32 arithmetic after
-	 * normalisation can make the networks' output NaN: no score, as
-	 * mimgan_score does (a NaN would compare above every threshold).
-	 */
-	if (isnan(score))
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(score);
+	return !isnan(*score);
 }

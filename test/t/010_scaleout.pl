@@ -173,6 +173,33 @@ like($err, qr/series "nohost" has no rows/, 'the shard error reaches the coordin
 ($ret, $out, $err) = $coord->psql('postgres', q{SELECT mimgan_distribute('no_such_model', 'web-1')});
 like($err, qr/model "no_such_model" does not exist/, 'distributing an unknown model: the shard error');
 
+# 3. postgres_fdw ships mimgan_score_window (IMMUTABLE, model as a blob)
+# to a server listing mimgan in "extensions": only the scores come back
+$coord->safe_psql('postgres', qq{
+CREATE EXTENSION postgres_fdw;
+CREATE VIEW frames AS
+SELECT t, host, array_agg(ARRAY[cpu, mem, io]) OVER w AS frame
+FROM metrics WINDOW w AS (PARTITION BY host ORDER BY t ROWS 7 PRECEDING);
+CREATE SERVER loop FOREIGN DATA WRAPPER postgres_fdw
+    OPTIONS (host '@{[ $coord->host ]}', port '@{[ $coord->port ]}', dbname 'postgres', extensions 'mimgan');
+CREATE USER MAPPING FOR CURRENT_USER SERVER loop;
+CREATE FOREIGN TABLE remote_frames (t int, host text, frame float8[]) SERVER loop OPTIONS (table_name 'frames');
+SELECT mimgan_train('metrics', ARRAY['cpu','mem','io'], 8, 't', 'host', 'fdw_m', '$opts');
+});
+my $blob = $coord->safe_psql('postgres', q{SELECT encode(mimgan_export('fdw_m'), 'hex')});
+my $fq = qq{SELECT t, host, mimgan_score_window('\\x$blob'::bytea, frame) AS s FROM remote_frames
+            WHERE host = 'web-2' AND mimgan_score_window('\\x$blob'::bytea, frame) > 0};
+my $plan = $coord->safe_psql('postgres', "EXPLAIN (VERBOSE, COSTS OFF) $fq");
+like($plan, qr/Remote SQL: SELECT .*public\.mimgan_score_window\(/s, 'postgres_fdw ships mimgan_score_window to the remote server');
+unlike($plan, qr/^\s*Filter: .*mimgan_score_window/m, 'the filter on the score runs remotely');
+my $remote_scores = $coord->safe_psql('postgres', "SELECT md5(string_agg(t || ':' || s, ',' ORDER BY t)) FROM ($fq) q");
+my $local_scores = $coord->safe_psql('postgres', q{
+SELECT md5(string_agg(t || ':' || s, ',' ORDER BY t)) FROM (
+  SELECT t, mimgan_window_score('fdw_m', VARIADIC ARRAY[cpu, mem, io]) OVER w AS s
+  FROM metrics WHERE host = 'web-2' WINDOW w AS (ORDER BY t ROWS 7 PRECEDING)) q WHERE s > 0});
+is($remote_scores, $local_scores, 'the shipped scores equal mimgan_window_score on the same frames');
+isnt($local_scores, '', 'scores were compared');
+
 # 2. a streaming hot standby scores like its primary
 my $primary = $coord;
 $primary->safe_psql('postgres', qq{SELECT mimgan_train('metrics', ARRAY['cpu','mem','io'], 8, 't', 'host', 'fleet', '$opts')});
