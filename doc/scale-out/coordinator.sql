@@ -50,18 +50,27 @@ RETURNS SETOF text AS $$
     RUN ON ALL;
 $$ LANGUAGE plproxy;
 
--- Model distribution in one call: take model (as named on the shard
--- holding from_series) and make it available under the same name on every
--- shard, and on the coordinator too when mimgan is installed here.
--- Returns one line per place: 'shard: name@N' or 'coordinator: name@N'.
-CREATE FUNCTION mimgan_distribute(model text, from_series text)
-RETURNS SETOF text LANGUAGE plpgsql VOLATILE STRICT
+-- Model distribution in one call: take model, as named on the shard
+-- holding from_series (or, with from_series NULL, on this coordinator),
+-- and make it available under the same name on every shard, and on the
+-- coordinator too when mimgan is installed here.  Returns one line per
+-- place: 'shard: name@N' or 'coordinator: name@N'.
+CREATE FUNCTION mimgan_distribute(model text, from_series text DEFAULT NULL)
+RETURNS SETOF text LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    blob bytea := mimgan_px_export(from_series, model);
+    blob bytea;
     mname text := split_part(model, '@', 1);
     r text;
 BEGIN
+    IF model IS NULL THEN
+        RAISE EXCEPTION 'model must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF from_series IS NULL THEN
+        blob := mimgan_export(model);       -- trained here
+    ELSE
+        blob := mimgan_px_export(from_series, model);
+    END IF;
     IF blob IS NULL THEN
         RAISE EXCEPTION 'model "%" was not found on the shard of series "%"', model, from_series
             USING ERRCODE = 'undefined_object';

@@ -20,7 +20,9 @@ CREATE FUNCTION mimgan_px_series_view(source regclass, series_col text, series t
 RETURNS regclass LANGUAGE plpgsql VOLATILE STRICT
 AS $$
 BEGIN
-    DROP VIEW IF EXISTS pg_temp.mimgan_px_series;
+    IF to_regclass('pg_temp.mimgan_px_series') IS NOT NULL THEN
+        DROP VIEW pg_temp.mimgan_px_series;
+    END IF;
     EXECUTE format('CREATE TEMP VIEW mimgan_px_series AS SELECT * FROM %s WHERE %I = %L',
                    source, series_col, series);
     RETURN 'pg_temp.mimgan_px_series'::regclass;

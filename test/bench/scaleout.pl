@@ -33,6 +33,14 @@ ANALYZE metrics;
 };
 my $colarr = 'ARRAY[' . join(',', map { "'c$_'" } 1 .. $m) . ']';
 
+# figures go to the terminal (Test::More's output), not only to the log
+sub out
+{
+	my $fmt = shift;
+	my $fh = Test::More->builder->output;
+	print $fh sprintf($fmt, @_);
+}
+
 sub node
 {
 	my ($name, %a) = @_;
@@ -61,7 +69,7 @@ my @held = map { $_->safe_psql('postgres', 'SELECT count(*) || \' rows, \' || co
 $coord->safe_psql('postgres', qq{
 SELECT mimgan_train('metrics', $colarr, 30, 't', 'host', 'fleet',
                     '{"epochs": 2, "max_train_windows": 4000, "seed": 1}')});
-my $dist = $coord->safe_psql('postgres', q{SELECT string_agg(r, ', ' ORDER BY r) FROM mimgan_distribute('fleet', 'host-1') r});
+my $dist = $coord->safe_psql('postgres', q{SELECT string_agg(r, ', ' ORDER BY r) FROM mimgan_distribute('fleet') r});
 
 my $single_q = q{
 SELECT string_agg(format('%s:%s:%s:%s', h, n, f, mx), ',' ORDER BY h)
@@ -87,7 +95,22 @@ sub best_of
 $coord->safe_psql('postgres', $single_q);	# warm caches
 my ($t1, $r1) = best_of($single_q);
 my ($t2, $r2) = best_of($shard_q);
-is($r2, $r1, 'two shards give the single-node report');
+# the same rows and flags; max scores equal up to float32 rounding (the
+# single node batches windows of several series together, which changes
+# sgemm's rounding in the last bits)
+{
+	my %a = map { my @f = split /:/; ($f[0] => [@f]) } split /,/, $r1;
+	my %b = map { my @f = split /:/; ($f[0] => [@f]) } split /,/, $r2;
+	my $bad = 0;
+	for my $k (keys %a)
+	{
+		my ($x, $y) = ($a{$k}, $b{$k});
+		$bad++ unless $y && $x->[1] == $y->[1] && $x->[2] == $y->[2]
+		  && abs($x->[3] - $y->[3]) <= 1e-6 * abs($x->[3]);
+	}
+	is($bad + abs(keys(%a) - keys(%b)), 0, 'two shards give the single-node report (max score within 1e-6)');
+	out("   single node: %s\n   two shards:  %s\n", $r1, $r2);
+}
 
 my ($raw, $res, $nrow) = split /\|/, $coord->safe_psql('postgres', q{
 SELECT (SELECT sum(pg_column_size(m.*)) FROM metrics m),
@@ -97,16 +120,16 @@ my ($res_rows) = $coord->safe_psql('postgres', q{
 SELECT sum(pg_column_size(s.*)) FROM mimgan_px_score('host-1', 'metrics', 'host', 'fleet', false) s});
 
 my $cpus = `nproc`; chomp $cpus;
-printf "\n== scale-out: %d series x %d rows x %d columns (%d rows), seq_len 30, model 'fleet' (series_by host)\n",
-	$nser, $nrows, $m, $nrow;
-printf "   machine: %s CPUs, loopback; shards hold %s and %s; distribution: %s\n", $cpus, @held, $dist;
-printf "   %-44s %10s %12s %8s\n", 'fleet report (rows scored, flagged, max)', 'seconds', 'rows/s', 'ratio';
-printf "   %-44s %10.2f %12.0f %8s\n", 'one node: mimgan_score, GROUP BY host', $t1, $nrow / $t1, '1.00';
-printf "   %-44s %10.2f %12.0f %8.2f\n", 'two shards: mimgan_px_report (RUN ON ALL)', $t2, $nrow / $t2, $t1 / $t2;
-printf "   bytes to the coordinator: report %d, vs the raw rows %d (%.0fx less)\n", $res, $raw, $raw / $res;
-printf "   per-row scores of one series (mimgan_px_score, %d rows): %d bytes, vs its raw rows %d\n",
-	$nrows, $res_rows, $raw / $nser;
-printf "   best of %d runs each; rerun: make bench-scaleout\n", $repeat;
+out("\n== scale-out: %d series x %d rows x %d columns (%d rows), seq_len 30, model 'fleet' (series_by host)\n",
+	$nser, $nrows, $m, $nrow);
+out("   machine: %s CPUs, loopback; shards hold %s and %s; distribution: %s\n", $cpus, @held, $dist);
+out("   %-44s %10s %12s %8s\n", 'fleet report (rows scored, flagged, max)', 'seconds', 'rows/s', 'ratio');
+out("   %-44s %10.2f %12.0f %8s\n", 'one node: mimgan_score, GROUP BY host', $t1, $nrow / $t1, '1.00');
+out("   %-44s %10.2f %12.0f %8.2f\n", 'two shards: mimgan_px_report (RUN ON ALL)', $t2, $nrow / $t2, $t1 / $t2);
+out("   bytes to the coordinator: report %d, vs the raw rows %d (%.0fx less)\n", $res, $raw, $raw / $res);
+out("   per-row scores of one series (mimgan_px_score, %d rows): %d bytes, vs its raw rows %d\n",
+	$nrows, $res_rows, $raw / $nser);
+out("   best of %d runs each; rerun: make bench-scaleout\n", $repeat);
 
 $_->stop for (@shard, $coord);
 done_testing();

@@ -14,6 +14,7 @@ PGBIN=$("$PG_CONFIG" --bindir)
 PGXSSRC=$(dirname "$(dirname "$("$PG_CONFIG" --pgxs)")")
 work=$(mktemp -d /tmp/mimgan_scaleout.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+st=0
 cp test/bench/scaleout.pl "$work/" && cp -R doc/scale-out "$work/doc"
 who=()
 if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$work"; who=(runuser -u postgres --); fi
@@ -22,4 +23,10 @@ cd "$work"
 	OPENBLAS_NUM_THREADS=1 MIMGAN_SCALEOUT_DOC="$work/doc" \
 	MIMGAN_SCALEOUT_SERIES="${MIMGAN_SCALEOUT_SERIES:-8}" MIMGAN_SCALEOUT_ROWS="${MIMGAN_SCALEOUT_ROWS:-20000}" \
 	MIMGAN_SCALEOUT_REPEAT="${MIMGAN_SCALEOUT_REPEAT:-3}" \
-	perl -I "$PGXSSRC/test/perl" scaleout.pl 2>&1 | grep -v '^ok \|^1\.\.\|^# Looks like' || true
+	perl -I "$PGXSSRC/test/perl" scaleout.pl > out.txt 2>&1 || st=$?
+grep -v '^ok \|^1\.\.\|^# Looks like\|^# Tests were' out.txt || true
+if [ $st -ne 0 ]; then
+	echo "bench-scaleout: failed (status $st); the end of the log:" >&2
+	tail -n 40 out.txt tmp_check/log/* 2>/dev/null >&2
+	exit $st
+fi

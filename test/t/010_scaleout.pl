@@ -159,6 +159,13 @@ FROM unnest(ARRAY['web-1','web-2','web-3','db-1','app-1','app-2']) h});
 like($shared_remote, qr/^app-1:\d+:[0-9.e+-]+,app-2:/, 'the shared model scores every series on the shards');
 is($shared_remote, $shared_local, 'a distributed model scores every series on the shards as on one node');
 
+# distribution from the coordinator itself (from_series NULL)
+$coord->safe_psql('postgres', qq{SELECT mimgan_train('metrics', ARRAY['cpu','mem','io'], 8, 't', 'host', 'central', '$opts')});
+my $dist3 = $coord->safe_psql('postgres', q{SELECT string_agg(r, ',' ORDER BY r) FROM mimgan_distribute('central') r});
+is($dist3, 'coordinator: central@1,shard: central@1,shard: central@1', 'a model trained on the coordinator is distributed to both shards');
+is($shard[1]->safe_psql('postgres', q{SELECT md5(mimgan_export('central'))}),
+	$coord->safe_psql('postgres', q{SELECT md5(mimgan_export('central'))}), 'the shard holds the coordinator\'s blob');
+
 # only results travel: bytes received by the coordinator vs the raw rows
 my ($raw_bytes, $result_bytes) = split /\|/, $coord->safe_psql('postgres', q{
 SELECT (SELECT sum(pg_column_size(m.*)) FROM metrics m),
