@@ -33,6 +33,8 @@ extern int	mimgan_model_cache_size;	/* mimgan.model_cache_size, kB */
 
 /* Apply mimgan.blas_threads and run the BLAS self-check once (mimgan.c). */
 extern void MgEnsureBlas(void);
+/* Join OpenBLAS's worker threads after a core call (and at abort). */
+extern void MgBlasRelease(void);
 
 /* ---- allocator (alloc.c) ----
  * Core allocator on CurrentMemoryContext at the time of each call

@@ -54,3 +54,22 @@ SET ROLE mimgan_blas_user;
 SET mimgan.blas_coretype = 'Prescott';
 RESET ROLE;
 DROP ROLE mimgan_blas_user;
+
+-- OpenBLAS's worker threads are joined before a function returns: after
+-- training and scoring with 2 BLAS threads this backend has one thread
+-- again (its tasks in /proc), and the scores equal the 1-thread ones
+CREATE TEMP TABLE pool_src AS
+SELECT i AS t, sin(i / 5.0) AS a, cos(i / 7.0) AS b FROM generate_series(1, 400) i;
+SET mimgan.blas_threads = 2;
+SELECT mimgan_train('pool_src', ARRAY['a', 'b'], 10, 't', NULL, 'pool_m',
+                    '{"epochs": 1, "hidden_g": 64, "hidden_d": 64, "batch_size": 128, "seed": 3}');
+SELECT count(*) AS backend_threads FROM pg_ls_dir('/proc/' || pg_backend_pid() || '/task');
+SELECT md5(string_agg(round(s.score::numeric, 4)::text, ',' ORDER BY (s.r).t)) AS fp2
+FROM mimgan_score('pool_m', NULL::pool_src) s \gset
+SELECT count(*) AS backend_threads FROM pg_ls_dir('/proc/' || pg_backend_pid() || '/task');
+SELECT (mimgan_info() ->> 'blas_threads')::int AS blas_threads,
+       (SELECT count(*) FROM pg_ls_dir('/proc/' || pg_backend_pid() || '/task')) AS backend_threads;
+SET mimgan.blas_threads = 1;
+SELECT md5(string_agg(round(s.score::numeric, 4)::text, ',' ORDER BY (s.r).t)) = :'fp2' AS same_scores
+FROM mimgan_score('pool_m', NULL::pool_src) s;
+SELECT mimgan_drop('pool_m');

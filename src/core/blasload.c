@@ -33,7 +33,14 @@
  * a signal meant for the process (a PostgreSQL backend's SIGINT, SIGTERM,
  * SIGUSR1) is always handled by the main thread.  Unless the environment
  * says otherwise OPENBLAS_NUM_THREADS=1 is set for the load, so no worker
- * exists until more threads are asked for.
+ * exists until more threads are asked for.  After a call that used more
+ * than one thread, mg_blas_release_threads joins the workers
+ * (blas_thread_shutdown_, exported by OpenBLAS's pthread build for its
+ * fork handlers), so no OpenBLAS thread outlives the SQL function that
+ * asked for it; the next mg_blas_set_threads (n > 1) starts the pool again
+ * (blas_thread_init) with every signal blocked, before any BLAS call could
+ * start it with the backend's mask.  A library without these symbols keeps
+ * its pool parked between calls.
  *
  * When no OpenBLAS can be loaded, the core runs on the reference sgemm
  * (blas.c) and PCA whitening fails with MG_ERR_LAPACK; mg_blas_get_status
@@ -71,6 +78,7 @@ typedef void (*dsyev_fn) (const char *jobz, const char *uplo, const int *n,
 						  const int *lwork, int *info);
 typedef void (*set_threads_fn) (int n);
 typedef int (*get_threads_fn) (void);
+typedef int (*pool_fn) (void);
 typedef char *(*get_str_fn) (void);
 
 static const char *const lib_names[] = {"libopenblas.so.0", "libopenblas.so"};
@@ -84,6 +92,8 @@ static struct
 	dsyev_fn	dsyev;
 	set_threads_fn set_threads;
 	get_threads_fn get_threads;
+	pool_fn		pool_init;		/* blas_thread_init, or NULL */
+	pool_fn		pool_shutdown;	/* blas_thread_shutdown_, or NULL */
 	get_str_fn	get_config;
 	get_str_fn	get_corename;
 	mg_blas_status st;
@@ -343,6 +353,10 @@ mg_blas_load(const char *coretype)
 												  "openblas_set_num_threads");
 		blas.get_threads = (get_threads_fn) dlsym(blas.handle,
 												  "openblas_get_num_threads");
+		blas.pool_init = (pool_fn) dlsym(blas.handle, "blas_thread_init");
+		blas.pool_shutdown = (pool_fn) dlsym(blas.handle, "blas_thread_shutdown_");
+		if (blas.pool_init == NULL || blas.pool_shutdown == NULL)
+			blas.pool_init = blas.pool_shutdown = NULL;		/* both or none */
 		blas.get_config = (get_str_fn) dlsym(blas.handle, "openblas_get_config");
 		blas.get_corename = (get_str_fn) dlsym(blas.handle,
 											   "openblas_get_corename");
@@ -354,6 +368,8 @@ mg_blas_load(const char *coretype)
 			blas.dsyev = NULL;
 			blas.set_threads = NULL;
 			blas.get_threads = NULL;
+			blas.pool_init = NULL;
+			blas.pool_shutdown = NULL;
 			blas.get_config = NULL;
 			blas.get_corename = NULL;
 		}
@@ -439,8 +455,30 @@ mg_blas_set_threads(int n)
 		return;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &saved);
+	/*
+	 * A pool joined by mg_blas_release_threads starts again here, masked:
+	 * OpenBLAS would otherwise start it inside the next BLAS call with the
+	 * caller's signal mask (it does so even at one thread once the pool
+	 * has grown).
+	 */
+	if (blas.pool_init != NULL)
+		blas.pool_init();
 	blas.set_threads(n);
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+}
+
+/*
+ * Join OpenBLAS's worker threads, if any (see the file header); the next
+ * mg_blas_set_threads(n > 1) starts them again.  Returns 1 when the library
+ * can do this, 0 when its pool stays parked.
+ */
+int
+mg_blas_release_threads(void)
+{
+	if (!blas.tried || blas.pool_shutdown == NULL)
+		return 0;
+	blas.pool_shutdown();
+	return 1;
 }
 
 /* Static one-line description of the BLAS in use. */

@@ -31,6 +31,7 @@
 
 #include <limits.h>
 
+#include "access/xact.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
@@ -39,6 +40,8 @@
 #include "utils/jsonb.h"
 
 #include "mimgan_pg.h"
+
+static void MgBlasXactCallback(XactEvent event, void *arg);
 
 PG_MODULE_MAGIC;
 
@@ -68,7 +71,6 @@ int			mimgan_model_cache_size = MIMGAN_DEFAULT_MODEL_CACHE_SIZE;
 /* -1: self-check not yet run; 0: passed; 1: failed (reference sgemm used) */
 static int	blas_selfcheck_state = -1;
 /* threads last applied to OpenBLAS, 0: none yet */
-static int	blas_threads_applied = 0;
 
 void		_PG_init(void);
 
@@ -152,6 +154,7 @@ _PG_init(void)
 							PGC_USERSET, GUC_UNIT_KB, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("mimgan");
+	RegisterXactCallback(MgBlasXactCallback, NULL);
 }
 
 /*
@@ -176,11 +179,27 @@ MgEnsureBlas(void)
 					 errdetail("BLAS: %s", mg_blas_info()),
 					 errhint("Results stay correct but training is slower; check the OpenBLAS installation.")));
 	}
-	if (blas_threads_applied != mimgan_blas_threads)
-	{
-		mg_blas_set_threads(mimgan_blas_threads);
-		blas_threads_applied = mimgan_blas_threads;
-	}
+	/* every call: also restarts, masked, a pool MgBlasRelease joined */
+	mg_blas_set_threads(mimgan_blas_threads);
+}
+
+/*
+ * Join OpenBLAS's worker threads: called right after each core call, so
+ * no BLAS thread outlives the SQL function that used it, and at the end
+ * of every transaction in case an ERROR left a core call early.
+ */
+void
+MgBlasRelease(void)
+{
+	mg_blas_release_threads();
+}
+
+/* Transaction end: no OpenBLAS worker survives a failed call. */
+static void
+MgBlasXactCallback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		MgBlasRelease();
 }
 
 PG_FUNCTION_INFO_V1(mimgan_info);
@@ -206,6 +225,7 @@ mimgan_info(PG_FUNCTION_ARGS)
 
 	MgEnsureBlas();
 	mg_blas_get_status(&st);
+	MgBlasRelease();
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "{\"version\": ");

@@ -189,6 +189,7 @@ MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
 	cb.cancel = MgCancelPending;
 	st = mg_score_series(entry->model, &MgPgAlloc, &data, &res->opts, &cb,
 						 res->score, res->dis, res->rec, res->resid);
+	MgBlasRelease();
 	if (st != MG_OK)
 		MgThrow(st, psprintf("cannot score relation \"%s\" with model \"%s\"",
 							 get_rel_name(relid), model_spec));

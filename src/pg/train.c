@@ -485,6 +485,7 @@ TrainModel(FunctionCallInfo fcinfo)
 	log.last = log.train_start = t0;
 	st = mg_fit_warm(&budget_alloc, &cfg, &data, warm ? warm->model : NULL,
 					 &cb, &model);
+	MgBlasRelease();
 	if (st == MG_ERR_NOMEM && budget.exceeded)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -555,6 +555,7 @@ FlagRows(FlagCtx *fc)
 	cb.cancel = MgCancelPending;
 	st = mg_score_raw_windows(model, &MgPgAlloc, X, total, starts, nwin,
 							  &opts, &cb, dis, rec, NULL);
+	MgBlasRelease();
 	if (st != MG_OK)
 		MgThrow(st, psprintf("cannot score the rows inserted into %s with model \"%s\"",
 							 fc->relname, fc->model_spec));

@@ -257,6 +257,7 @@ MgScoreFrame(const mg_model *model, int L, const double *X, const char *spec,
 	cb.cancel = MgCancelPending;
 	st = mg_score_raw_windows(model, &MgPgAlloc, X, L, &start, 1,
 							  &opts, &cb, dis, rec, NULL);
+	MgBlasRelease();
 	if (st != MG_OK)
 		MgThrow(st, psprintf("cannot score a window with model \"%s\"", spec));
 	*score = opts.lambda * dis[L - 1] + (1.0 - opts.lambda) * rec[L - 1];
