@@ -453,6 +453,7 @@ typedef struct mg_config
 	int			resid_agg;		/* mg_resid_agg */
 	/* format version 3 */
 	double		pot_risk;		/* MG_THRESHOLD_POT: exceedance probability */
+	int			smooth;			/* default score smoothing (mg_score_opts) */
 } mg_config;
 
 /* how the label-free threshold is chosen (mg_config.threshold_auto) */
@@ -632,6 +633,8 @@ typedef struct mg_score_opts
 	int			batch;			/* windows per inversion batch */
 	uint64_t	seed;			/* seed of the initial Z */
 	int			use_encoder;	/* start from E(x) when the model has E */
+	int			smooth;			/* mg_score_series: trailing mean over this
+								 * many scored rows of a series (1: off) */
 } mg_score_opts;
 
 /* Defaults taken from the model's configuration. */
@@ -704,6 +707,7 @@ double		mg_quantile(const mg_alloc *a, const double *x, int64_t n, double q);
  * --------------------------------------------------------------------- */
 #define MG_POT_MIN_EXCESS 10	/* fewer excesses: the largest score */
 #define MG_DEFAULT_POT_RISK 1e-3
+#define MG_MAX_SMOOTH 10000		/* largest score smoothing span */
 
 typedef struct mg_pot_fit
 {

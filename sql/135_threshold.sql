@@ -81,5 +81,26 @@ SELECT * FROM mimgan_threshold('thr_q90', NULL::thr_lab, 'no_such_col');
 SELECT * FROM mimgan_threshold('no_such_model', NULL::thr_lab, 'anomaly');
 SELECT * FROM mimgan_threshold('thr_q90', NULL::thr_lab, NULL);
 
+-- score smoothing: the trailing mean over the last `smooth` scored rows of
+-- a series, at training (the threshold sees smoothed training scores) or
+-- per query
+SELECT mimgan_train('thr_src', ARRAY['cpu','mem','io'], 8, 'ts', 'host', 'thr_sm', ('{' || :'o' || ', "smooth": 5}')::jsonb);
+SELECT options->'smooth' AS smooth FROM mimgan_models WHERE name = 'thr_sm';
+SELECT count(*) FILTER (WHERE abs(s5.score - sm.mean5) > 1e-9 * abs(sm.mean5)) AS differing,
+       count(*) FILTER (WHERE s5.score <> sm.score) AS changed_by_smoothing,
+       count(*) AS scored
+FROM (SELECT (s.r).ts, (s.r).host, s.score,
+             avg(s.score) OVER (PARTITION BY (s.r).host ORDER BY (s.r).ts ROWS 4 PRECEDING) AS mean5
+      FROM mimgan_score('thr_sm', NULL::thr_src, '{"smooth": 1}') s WHERE s.score IS NOT NULL) sm
+JOIN mimgan_score('thr_sm', NULL::thr_src) s5 ON (s5.r).ts = sm.ts AND (s5.r).host = sm.host;
+-- dis_score and rec_score are smoothed alike, so score = lambda dis + (1 - lambda) rec still holds
+SELECT count(*) FILTER (WHERE abs(s.score - (0.2 * s.dis_score + 0.8 * s.rec_score)) > 1e-9) AS inconsistent
+FROM mimgan_score('thr_sm', NULL::thr_src, '{"smooth": 9}') s WHERE s.score IS NOT NULL;
+SELECT mimgan_train('thr_src', ARRAY['cpu'], 8, 'ts', 'host', 'thr_bad', '{"smooth": 0}');
+SELECT mimgan_train('thr_src', ARRAY['cpu'], 8, 'ts', 'host', 'thr_bad', '{"smooth": 10001}');
+SELECT mimgan_train('thr_src', ARRAY['cpu'], 8, 'ts', 'host', 'thr_bad', '{"smooth": 2.5}');
+SELECT count(*) FROM mimgan_score('thr_sm', NULL::thr_src, '{"smooth": 0}');
+SELECT count(*) FROM mimgan_score('thr_sm', NULL::thr_src, '{"smooth": "5"}');
+
 DROP TABLE thr_src, thr_lab, thr_none;
 SELECT mimgan_drop(name) FROM (SELECT DISTINCT name FROM mimgan_models WHERE name LIKE 'thr_%' ORDER BY name) n;

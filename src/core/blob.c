@@ -11,7 +11,7 @@
  *	  config   every mg_config field in declaration order: int fields as
  *	           i32, int64_t as i64, seed as u64, float as f32, double as f64
  *	           (v2: encoder, rec_weight, resid_norm, resid_agg at the end;
- *	           v3: f64 pot_risk after them)
+ *	           v3: f64 pot_risk, i32 smooth after them)
  *	  dims     i32 m, i32 k
  *	  prep     i32 norm, i32 pca_k, f64 shift[m], f64 scale[m], and when
  *	           pca_k > 0: f64 pca_mean[m], f64 pca_comp[pca_k][m]
@@ -317,7 +317,7 @@ get_f64(blob_reader *r)
  * --------------------------------------------------------------------- */
 
 /* bytes of the serialised mg_config */
-#define CFG_BYTES (35 * 4 + 7 * 8)	/* 25 i32 + 10 f32; 7 eight-byte */
+#define CFG_BYTES (36 * 4 + 7 * 8)	/* 26 i32 + 10 f32; 7 eight-byte */
 
 /* write every mg_config field in declaration order */
 static void
@@ -367,6 +367,7 @@ put_config(blob_writer *w, const mg_config *c)
 	put_i32(w, c->resid_agg);
 	/* version 3 */
 	put_f64(w, c->pot_risk);
+	put_i32(w, c->smooth);
 }
 
 /* read every mg_config field in declaration order */
@@ -420,9 +421,15 @@ get_config(blob_reader *r, mg_config *c)
 	}
 	/* version 1: no encoder, no residual scaling (memset above) */
 	if (r->version >= 3)
+	{
 		c->pot_risk = get_f64(r);
+		c->smooth = get_i32(r);
+	}
 	else
+	{
 		c->pot_risk = MG_DEFAULT_POT_RISK;
+		c->smooth = 1;
+	}
 }
 
 /* bytes of the serialised mg_train_stats */

@@ -67,6 +67,7 @@ mg_config_paper(mg_config *cfg)
 	cfg->resid_norm = MG_RESID_NONE;
 	cfg->resid_agg = MG_AGG_MEAN;
 	cfg->pot_risk = MG_DEFAULT_POT_RISK;
+	cfg->smooth = 1;
 }
 
 /*
@@ -210,6 +211,8 @@ mg_config_validate(const mg_config *cfg, const char **field)
 		(cfg->threshold_auto == MG_THRESHOLD_POT &&
 		 !(cfg->pot_risk < 1.0 - cfg->threshold_quantile)))
 		BAD("pot_risk");
+	if (!IN(cfg->smooth, 1, MG_MAX_SMOOTH))
+		BAD("smooth");
 	if (cfg->encoder != 0 && cfg->encoder != 1)
 		BAD("encoder");
 	if (!isfinite(cfg->rec_weight) || !IN(cfg->rec_weight, 0.0f, 1e6f))

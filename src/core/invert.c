@@ -84,6 +84,7 @@ mg_score_opts_from_model(const mg_model *model, mg_score_opts *o)
 	o->batch = MG_SCORE_BATCH_DEFAULT;
 	o->seed = c->seed ^ UINT64_C(0x5C0BE5C0BE5C0BE5);
 	o->use_encoder = model->e_params != NULL;
+	o->smooth = c->smooth;
 }
 
 /* qsort comparator for doubles */

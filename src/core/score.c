@@ -52,6 +52,60 @@ mg_score_raw_windows(const mg_model *model, const mg_alloc *a,
 }
 
 /*
+ * Trailing mean over the last k scored rows of the same series, in place,
+ * of the per-row discrimination and reconstruction parts (so the DIRE
+ * score, linear in them, is smoothed the same way).  Rows without a score
+ * (cnt 0) are skipped and stay without one.  Prefix sums in double over
+ * each series' scored rows; O(n) whatever k.
+ */
+static mg_status
+smooth_trailing(const mg_alloc *a, const mg_data *data, const float *cnt,
+				double *sdis, double *srec, int k)
+{
+	int64_t		n = data->n;
+	double	   *pd = mg_malloc(a, (size_t) n + 1, sizeof(double));
+	double	   *pr = mg_malloc(a, (size_t) n + 1, sizeof(double));
+	int64_t    *idx = mg_malloc(a, (size_t) n + 1, sizeof(int64_t));
+	int			s;
+
+	if (pd == NULL || pr == NULL || idx == NULL)
+	{
+		mg_free(a, pd);
+		mg_free(a, pr);
+		mg_free(a, idx);
+		return MG_ERR_NOMEM;
+	}
+	for (s = 0; s < data->nseries; s++)
+	{
+		int64_t		q = 0,
+					i,
+					j;
+
+		pd[0] = pr[0] = 0.0;
+		for (i = data->series_start[s]; i < data->series_start[s + 1]; i++)
+			if (cnt[i] > 0)
+			{
+				idx[q] = i;
+				pd[q + 1] = pd[q] + sdis[i];
+				pr[q + 1] = pr[q] + srec[i];
+				q++;
+			}
+		for (j = 0; j < q; j++)
+		{
+			int64_t		lo = j + 1 > k ? j + 1 - k : 0;
+			double		w = (double) (j + 1 - lo);
+
+			sdis[idx[j]] = (pd[j + 1] - pd[lo]) / w;
+			srec[idx[j]] = (pr[j + 1] - pr[lo]) / w;
+		}
+	}
+	mg_free(a, pd);
+	mg_free(a, pr);
+	mg_free(a, idx);
+	return MG_OK;
+}
+
+/*
  * Score every row of every series; see mimgan_core.h.
  */
 mg_status
@@ -150,11 +204,23 @@ mg_score_series(const mg_model *model, const mg_alloc *a,
 	}
 
 	for (i = 0; i < n; i++)
+		if (cnt[i] > 0)
+		{
+			sdis[i] /= cnt[i];
+			srec[i] /= cnt[i];
+		}
+	if (o->smooth > 1)
+	{
+		rc = smooth_trailing(a, data, cnt, sdis, srec, o->smooth);
+		if (rc != MG_OK)
+			goto done;
+	}
+	for (i = 0; i < n; i++)
 	{
 		if (cnt[i] > 0)
 		{
-			double		d = sdis[i] / cnt[i];
-			double		r = srec[i] / cnt[i];
+			double		d = sdis[i];
+			double		r = srec[i];
 
 			score[i] = o->lambda * d + (1.0 - o->lambda) * r;
 			if (dis)

@@ -96,6 +96,7 @@ static const MgOptDef train_opts[] = {
 	{"rec_weight", MG_OPT_FLOAT, NULL, "a number from 0 to 1000000"},
 	{"resid_norm", MG_OPT_ENUM, "none|train", "'none' or 'train'"},
 	{"resid_agg", MG_OPT_ENUM, "mean|rms|max", "'mean', 'rms' or 'max'"},
+	{"smooth", MG_OPT_INT, NULL, "an integer from 1 to 10000 (1: off)"},
 	{NULL, 0, NULL, NULL}
 };
 
@@ -112,6 +113,7 @@ static const MgOptDef score_opts[] = {
 	{"batch", MG_OPT_INT, NULL, "an integer from 1 to 65536"},
 	{"seed", MG_OPT_UINT64, NULL, "an integer from 0 to 18446744073709551615"},
 	{"encoder", MG_OPT_BOOL, NULL, "true or false"},
+	{"smooth", MG_OPT_INT, NULL, "an integer from 1 to 10000 (1: off)"},
 	{NULL, 0, NULL, NULL}
 };
 
@@ -493,6 +495,7 @@ MgParseTrainOptionsFrom(Jsonb *opts, const mg_config *base, mg_config *cfg,
 		SETF("rec_weight", rec_weight);
 		SETI("resid_norm", resid_norm);
 		SETI("resid_agg", resid_agg);
+		SETI("smooth", smooth);
 		else if (strcmp(k, "seed") == 0)
 		{
 			cfg->seed = o->u;
@@ -587,6 +590,11 @@ MgParseScoreOptions(Jsonb *opts, const mg_model *model, mg_score_opts *o,
 		{
 			ok = v->i >= 1 && v->i <= 1000000;
 			o->step = (int) v->i;
+		}
+		else if (strcmp(k, "smooth") == 0)
+		{
+			ok = v->i >= 1 && v->i <= MG_MAX_SMOOTH;
+			o->smooth = (int) v->i;
 		}
 		else if (strcmp(k, "invert_iters") == 0)
 		{
@@ -734,6 +742,7 @@ MgConfigToJsonb(const mg_config *cfg)
 	AppendDouble(&buf, "threshold_quantile", cfg->threshold_quantile);
 	AppendDouble(&buf, "pot_risk", cfg->pot_risk);
 	INT("threshold_windows", cfg->threshold_windows);
+	INT("smooth", cfg->smooth);
 	BOOL("encoder", cfg->encoder);
 	AppendFloat(&buf, "rec_weight", cfg->rec_weight);
 	WORD("resid_norm", rnorm_w, cfg->resid_norm);

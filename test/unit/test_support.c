@@ -862,8 +862,8 @@ try_load(const uint8_t *b, size_t len)
 
 /*
  * Blobs of versions 1 and 2 (0.1.0 wrote both) are still read.  Build a
- * version-2 blob from the version-3 blob b by removing the v3 config field
- * (f64 pot_risk), and a version-1 blob of a model without encoder or
+ * version-2 blob from the version-3 blob b by removing the v3 config fields
+ * (f64 pot_risk, i32 smooth), and a version-1 blob of a model without encoder or
  * residual scales by also removing the v2 fields (config tail, the u32
  * scale count, loss_rec).
  */
@@ -874,8 +874,8 @@ check_blob_v1(const uint8_t *b, size_t len, const mg_model *mdl)
 	size_t		tail = 4 + mdl->meta_len + 4;	/* crc, meta, meta_len */
 	size_t		p_lossrec = len - tail - 8;
 	size_t		p_nsc = len - tail - 88 - 8 - 4;
-	size_t		n1 = len - 24 - 4 - 8;
-	size_t		n2 = len - 8;
+	size_t		n1 = len - 28 - 4 - 8;
+	size_t		n2 = len - 12;
 	uint8_t    *v1 = mg_malloc(a, n1, 1);
 	uint8_t    *v2 = mg_malloc(a, n2, 1);
 	uint8_t    *q = v1;
@@ -883,9 +883,9 @@ check_blob_v1(const uint8_t *b, size_t len, const mg_model *mdl)
 	mg_status	rc;
 	size_t		i;
 
-	/* version 2: without the 8 bytes of pot_risk at offset 212 */
+	/* version 2: without the 12 bytes of pot_risk and smooth at offset 212 */
 	memcpy(v2, b, 212);
-	memcpy(v2 + 212, b + 220, len - 220);
+	memcpy(v2 + 212, b + 224, len - 224);
 	v2[8] = 2;
 	for (i = 0; i < 8; i++)
 		v2[16 + i] = (uint8_t) ((uint64_t) n2 >> (8 * i));
@@ -894,7 +894,7 @@ check_blob_v1(const uint8_t *b, size_t len, const mg_model *mdl)
 	CHECK(rc == MG_OK, "version 2 blob read: %s", mg_status_string(rc));
 	if (m1)
 	{
-		CHECK(m1->cfg.pot_risk == MG_DEFAULT_POT_RISK &&
+		CHECK(m1->cfg.pot_risk == MG_DEFAULT_POT_RISK && m1->cfg.smooth == 1 &&
 			  m1->cfg.threshold_auto == mdl->cfg.threshold_auto &&
 			  m1->threshold == mdl->threshold &&
 			  memcmp(m1->g_params, mdl->g_params,
@@ -910,8 +910,8 @@ check_blob_v1(const uint8_t *b, size_t len, const mg_model *mdl)
 
 	memcpy(q, b, 196);			/* header and the version-1 config */
 	q += 196;
-	memcpy(q, b + 220, p_nsc - 220);
-	q += p_nsc - 220;
+	memcpy(q, b + 224, p_nsc - 224);
+	q += p_nsc - 224;
 	memcpy(q, b + p_nsc + 4, p_lossrec - (p_nsc + 4));
 	q += p_lossrec - (p_nsc + 4);
 	memcpy(q, b + p_lossrec + 8, len - (p_lossrec + 8));
@@ -1220,7 +1220,7 @@ suite_blob(void)
 	CHECK(mg_model_serialize(mdl, a, &b1, &l1) == MG_OK, "serialize");
 	CHECK(memcmp(b1, MG_BLOB_MAGIC, 8) == 0, "magic at offset 0");
 	/* total length as documented in doc/model-format.md (m 4, pca_k 2) */
-	CHECK(l1 == 24 + 196 + 16 + 16 * 4 + 8 * 4 * 3 + 40 + 16 +
+	CHECK(l1 == 24 + 200 + 16 + 16 * 4 + 8 * 4 * 3 + 40 + 16 +
 		  4 * (mg_net_nparams(&mdl->gspec) + mg_net_nparams(&mdl->dspec)) +
 		  4 + 8 + 88 + 4 + mdl->meta_len + 4, "documented length formula (%d)", (int) l1);
 	CHECK(mg_model_serialize(mdl, a, &b2, &l2) == MG_OK && l1 == l2 &&
@@ -1317,8 +1317,8 @@ suite_blob(void)
 	cp[24] = 1;					/* seq_len = 1 */
 	fix_crc(cp, l1);
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_INVALID, "seq_len 1 refused");
-	/* m at 24 + 196 (v3 config); k after it; norm, pca_k; then 4 f64 arrays of m */
-	off = 24 + 196;
+	/* m at 24 + 200 (v3 config); k after it; norm, pca_k; then 4 f64 arrays of m */
+	off = 24 + 200;
 	memcpy(cp, b1, l1);
 	cp[off] = 0;
 	fix_crc(cp, l1);
@@ -1332,7 +1332,7 @@ suite_blob(void)
 	cp[off + 16 + 6] = 0xF0;
 	fix_crc(cp, l1);
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_INVALID, "non-finite shift refused");
-	off = 24 + 196 + 16 + 3 * 4 * 8 + 2 * 4 * 8 + 40;	/* u64 n_g */
+	off = 24 + 200 + 16 + 3 * 4 * 8 + 2 * 4 * 8 + 40;	/* u64 n_g */
 	memcpy(cp, b1, l1);
 	cp[off + 7] = 0x10;			/* huge parameter count */
 	fix_crc(cp, l1);
