@@ -40,6 +40,7 @@
 #include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/fd.h"
@@ -268,9 +269,18 @@ ReadRecord(const char *path, MgProgressRecord *rec)
 		return false;
 	n = read(fd, rec, sizeof(*rec));
 	CloseTransientFile(fd);
-	return n == sizeof(*rec) && rec->magic == MG_PROGRESS_MAGIC &&
-		rec->format == MG_PROGRESS_FORMAT && rec->size == sizeof(*rec) &&
-		rec->phase >= 0 && rec->phase < (int32) lengthof(phase_names);
+	if (n != sizeof(*rec) || rec->magic != MG_PROGRESS_MAGIC ||
+		rec->format != MG_PROGRESS_FORMAT || rec->size != sizeof(*rec) ||
+		rec->phase < 0 || rec->phase >= (int32) lengthof(phase_names))
+		return false;
+	/* a damaged or forged file: names unterminated or not in the encoding */
+	if (memchr(rec->model, '\0', sizeof(rec->model)) == NULL ||
+		memchr(rec->source, '\0', sizeof(rec->source)) == NULL ||
+		!pg_verifymbstr(rec->model, strlen(rec->model), true) ||
+		!pg_verifymbstr(rec->source, strlen(rec->source), true))
+		return false;
+	/* and times a timestamptz can show */
+	return IS_VALID_TIMESTAMP(rec->started) && IS_VALID_TIMESTAMP(rec->updated);
 }
 
 /* The backend status entry of pid in this transaction's snapshot, or NULL. */
