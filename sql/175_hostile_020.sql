@@ -460,7 +460,9 @@ SELECT count(*) FILTER (WHERE n3 <> 0) AS expected_n3_anomalies FROM h2_lab WHER
 -- Files in pg_stat_tmp named like a progress file: written with lo_export
 -- (superuser), named after this backend ({me} = <pid>.<backend start>) or
 -- another; the record layout is that of src/pg/progress.c on a 64-bit
--- little-endian server (344 bytes).
+-- little-endian server (344 bytes).  Files of a dead backend are removed by
+-- the next reader; the three whose names mimgan_progress ignores (cases 25 to
+-- 27: empty files) stay in pg_stat_tmp of the test cluster.
 CREATE FUNCTION pg_temp.le(b bytea) RETURNS bytea LANGUAGE sql AS
 $$ SELECT string_agg(substr(b, i, 1), ''::bytea ORDER BY i DESC) FROM generate_series(1, length(b)) i $$;
 CREATE FUNCTION pg_temp.me() RETURNS text LANGUAGE sql AS
@@ -497,12 +499,16 @@ LANGUAGE plpgsql AS
 $$
 DECLARE
     f text := replace(fname, '{me}', pg_temp.me());
-    lo oid := lo_from_bytea(0, data);
+    lo oid := lo_from_bytea(0, '');
 BEGIN
+    -- no record of an earlier case left under this backend's name
+    PERFORM lo_export(lo, 'pg_stat_tmp/mimgan_progress.' || pg_temp.me());
+    PERFORM lo_unlink(lo);
+    lo := lo_from_bytea(0, data);
     PERFORM lo_export(lo, 'pg_stat_tmp/' || f);
     PERFORM lo_unlink(lo);
     BEGIN
-        SELECT count(*), string_agg(p.model || '/' || p.source || '/' || p.phase || '/'
+        SELECT count(*), string_agg(coalesce(p.model, '-') || '/' || coalesce(p.source, '-') || '/' || p.phase || '/'
                                     || coalesce(p.usename, '-') || '/' || coalesce(p.datname, '-')
                                     || '/' || coalesce(p.started_at::text, '-')
                                     || '/' || coalesce(p.percent::text, '-'), ', ')
@@ -526,7 +532,7 @@ FROM (VALUES
   (8, 'phase 99', 'mimgan_progress.{me}', pg_temp.rec(phase => 99)),
   (9, 'pid field of another process', 'mimgan_progress.{me}', pg_temp.rec(pid => 1)),
   (10, 'unterminated model and source', 'mimgan_progress.{me}', pg_temp.rec(model => decode(repeat('41', 64), 'hex'), source => decode(repeat('42', 136), 'hex'))),
-  (11, 'invalid UTF-8 in the model', 'mimgan_progress.{me}', pg_temp.rec(model => '\xc328ff'::bytea)),
+  (11, 'invalid UTF-8 in the model and source', 'mimgan_progress.{me}', pg_temp.rec(model => '\xc328ff'::bytea, source => '\xe282'::bytea)),
   (12, 'timestamps out of range', 'mimgan_progress.{me}', pg_temp.rec(stamp => 9000000000000000000)),
   (13, 'timestamps at the int64 minimum', 'mimgan_progress.{me}', pg_temp.rec(stamp => -9223372036854775808)),
   (14, 'NaN losses, seen beyond total', 'mimgan_progress.{me}', pg_temp.rec(loss => 'NaN', seen => 99, total => 10)),
@@ -540,9 +546,9 @@ FROM (VALUES
   (22, 'pid beyond int4', 'mimgan_progress.99999999999.1', pg_temp.rec()),
   (23, 'negative pid', 'mimgan_progress.-1.-1', pg_temp.rec()),
   (24, 'this pid, another backend start', 'mimgan_progress.' || pg_backend_pid() || '.12345', pg_temp.rec()),
-  (25, 'no numbers', 'mimgan_progress.abc', pg_temp.rec()),
-  (26, 'only the prefix', 'mimgan_progress.', pg_temp.rec()),
-  (27, 'the prefix in upper case', 'MIMGAN_PROGRESS.{me}', pg_temp.rec())
+  (25, 'no numbers', 'mimgan_progress.abc', ''::bytea),
+  (26, 'only the prefix', 'mimgan_progress.', ''::bytea),
+  (27, 'the prefix in upper case', 'MIMGAN_PROGRESS.{me}', ''::bytea)
 ) AS c(n, label, fname, data),
 LATERAL pg_temp.pcase(c.fname, c.data) AS r
 ORDER BY c.n;
