@@ -64,6 +64,12 @@ CREATE TABLE h2_nullt AS SELECT CASE WHEN t % 10 = 0 THEN NULL ELSE t END AS t, 
 CREATE TABLE h2_lab AS SELECT *, (t BETWEEN 100 AND 110) AS lab, 'x'::text AS txt, '{}'::jsonb AS j,
                               NULL::int AS nolab, (t % 3)::int AS n3 FROM metrics1;
 CREATE TABLE h2_const AS SELECT t, 1.0::float8 AS x, -2.0::float8 AS y FROM metrics1;
+CREATE TABLE h2_xtext AS SELECT t, x::text AS x, y FROM metrics1;
+CREATE TABLE h2_xint AS SELECT t, (10 * x)::int AS x, (10 * y)::int AS y FROM metrics1;
+CREATE TABLE h2_dropped (a int, t int, x float8, y float8);
+INSERT INTO h2_dropped SELECT 0, * FROM metrics1;
+ALTER TABLE h2_dropped DROP COLUMN a;
+CREATE TABLE h2_nullts AS SELECT NULL::int AS t, x, y FROM metrics1;
 CREATE TYPE h2_comp AS (t int, x float8, y float8);
 
 -- =====================================================================
@@ -130,7 +136,11 @@ FROM (VALUES
   (52, 'duplicate order values', $$SELECT count(*) FROM mimgan_explain('h2', NULL::h2_dup, 50, 60)$$, NULL),
   (53, 'NULL order values', $$SELECT count(*) FROM mimgan_explain('h2', NULL::h2_nullt, 1, 30)$$, NULL),
   (54, 'NaN and Infinity in the data', $$SELECT count(*) FROM mimgan_explain('h2', NULL::h2_nan, 1, 30)$$, NULL),
-  (55, 'unknown series', $$SELECT count(*) FROM mimgan_explain('h2s', NULL::metrics, 1, 10, '{"series": "zz"}')$$, NULL)
+  (55, 'unknown series', $$SELECT count(*) FROM mimgan_explain('h2s', NULL::metrics, 1, 10, '{"series": "zz"}')$$, NULL),
+  (56, 'a model column of type text', $$SELECT count(*) FROM mimgan_explain('h2', NULL::h2_xtext, 1, 10)$$, '"x"'),
+  (57, 'model columns of type integer', $$SELECT count(*) FROM mimgan_explain('h2', NULL::h2_xint, 1, 10)$$, NULL),
+  (58, 'a dropped column before the model columns', $$SELECT count(*) FROM mimgan_explain('h2', NULL::h2_dropped, 1, 10)$$, NULL),
+  (59, 'every order value NULL', $$SELECT count(*) FROM mimgan_explain('h2', NULL::h2_nullts, 1, 10)$$, NULL)
 ) AS c(n, label, q, needle),
 LATERAL pg_temp.try(c.q, c.needle) AS r
 ORDER BY c.n;
@@ -148,7 +158,15 @@ UNION ALL SELECT 'duplicates', count(*), count(score) FROM mimgan_explain('h2', 
 UNION ALL SELECT 'null order', count(*), count(score) FROM mimgan_explain('h2', NULL::h2_nullt, 1, 30)
 UNION ALL SELECT 'nan data', count(*), count(score) FROM mimgan_explain('h2', NULL::h2_nan, 1, 30)
 UNION ALL SELECT 'unknown series', count(*), count(score) FROM mimgan_explain('h2s', NULL::metrics, 1, 10, '{"series": "zz"}')
-UNION ALL SELECT 'null options', count(*), count(score) FROM mimgan_explain('h2', NULL::metrics1, 1, 10, NULL);
+UNION ALL SELECT 'null options', count(*), count(score) FROM mimgan_explain('h2', NULL::metrics1, 1, 10, NULL)
+UNION ALL SELECT 'integer columns', count(*), count(score) FROM mimgan_explain('h2', NULL::h2_xint, 1, 10)
+UNION ALL SELECT 'dropped column', count(*), count(score) FROM mimgan_explain('h2', NULL::h2_dropped, 1, 10)
+UNION ALL SELECT 'null order everywhere', count(*), count(score) FROM mimgan_explain('h2', NULL::h2_nullts, NULL::int, NULL);
+-- a dropped column changes nothing
+SELECT count(*) AS differences
+FROM mimgan_explain('h2', NULL::h2_dropped, 1, 40) d
+JOIN mimgan_explain('h2', NULL::metrics1, 1, 40) m ON (d.r).t = (m.r).t
+WHERE d.score IS DISTINCT FROM m.score OR d.contrib IS DISTINCT FROM m.contrib;
 -- the partitioned table gives the plain table's scores
 SELECT count(*) AS differences
 FROM mimgan_explain('h2', NULL::h2_part, 90, 120) p
@@ -208,7 +226,10 @@ FROM (VALUES
   (43, 'threshold option 1e300', $$SELECT mimgan_plot('h2', NULL::metrics1, 1, 40, options => '{"threshold": 1e300}')$$, NULL),
   (44, 'a range of one row', $$SELECT mimgan_plot('h2', NULL::metrics1, 30, 30)$$, NULL),
   (45, 'a partitioned table', $$SELECT mimgan_plot('h2', NULL::h2_part, 90, 120)$$, NULL),
-  (46, 'constant data', $$SELECT mimgan_plot('h2', NULL::h2_const, 1, 50)$$, NULL)
+  (46, 'constant data', $$SELECT mimgan_plot('h2', NULL::h2_const, 1, 50)$$, NULL),
+  (47, 'a model column of type text', $$SELECT mimgan_plot('h2', NULL::h2_xtext, 1, 10)$$, '"x"'),
+  (48, 'cols naming a column of another relation', $$SELECT mimgan_plot('h2', NULL::metrics1, 1, 10, ARRAY['cpu'])$$, 'cpu'),
+  (49, 'every order value NULL', $$SELECT mimgan_plot('h2', NULL::h2_nullts, NULL::int, NULL)$$, NULL)
 ) AS c(n, label, q, needle),
 LATERAL pg_temp.try(c.q, c.needle) AS r
 ORDER BY c.n;
@@ -667,7 +688,7 @@ SELECT mimgan_drop(n) FROM unnest(ARRAY['h2', 'h2s', 'h2_w', 'h2_peek']) n WHERE
 DROP VIEW h2_peeking, h2_view;
 DROP FUNCTION h2_peek();
 DROP MATERIALIZED VIEW h2_mat;
-DROP TABLE victim, h2_empty, h2_one, h2_part, h2_ts, h2_txt, h2_nan, h2_dup, h2_nullt, h2_lab, h2_const;
+DROP TABLE victim, h2_xtext, h2_xint, h2_dropped, h2_nullts, h2_empty, h2_one, h2_part, h2_ts, h2_txt, h2_nan, h2_dup, h2_nullt, h2_lab, h2_const;
 DROP TYPE h2_comp;
 REVOKE SELECT ON metrics1 FROM h2_nobody;
 DROP ROLE h2_nobody;
