@@ -70,6 +70,10 @@ CREATE TABLE h2_dropped (a int, t int, x float8, y float8);
 INSERT INTO h2_dropped SELECT 0, * FROM metrics1;
 ALTER TABLE h2_dropped DROP COLUMN a;
 CREATE TABLE h2_nullts AS SELECT NULL::int AS t, x, y FROM metrics1;
+CREATE TABLE h2_huge AS SELECT t, CASE WHEN t % 2 = 0 THEN 1e308 ELSE -1e308 END::float8 AS x,
+                               CASE WHEN t % 3 = 0 THEN 1.7e308 ELSE 5e-324 END::float8 AS y FROM metrics1;
+CREATE TABLE h2_tiny AS SELECT t, 1 + t * 1e-15::float8 AS x, 1e-300 * t AS y FROM metrics1;
+CREATE TABLE h2_long AS SELECT i AS t, sin(i / 6.0) AS x, cos(i / 9.0) AS y FROM generate_series(1, 20000) i;
 CREATE TYPE h2_comp AS (t int, x float8, y float8);
 
 -- =====================================================================
@@ -229,13 +233,18 @@ FROM (VALUES
   (46, 'constant data', $$SELECT mimgan_plot('h2', NULL::h2_const, 1, 50)$$, NULL),
   (47, 'a model column of type text', $$SELECT mimgan_plot('h2', NULL::h2_xtext, 1, 10)$$, '"x"'),
   (48, 'cols naming a column of another relation', $$SELECT mimgan_plot('h2', NULL::metrics1, 1, 10, ARRAY['cpu'])$$, 'cpu'),
-  (49, 'every order value NULL', $$SELECT mimgan_plot('h2', NULL::h2_nullts, NULL::int, NULL)$$, NULL)
+  (49, 'every order value NULL', $$SELECT mimgan_plot('h2', NULL::h2_nullts, NULL::int, NULL)$$, NULL),
+  (50, 'values of -1e308 and 1.7e308', $$SELECT mimgan_plot('h2', NULL::h2_huge, 1, 60)$$, NULL),
+  (51, 'values differing by 1e-15 and 1e-300', $$SELECT mimgan_plot('h2', NULL::h2_tiny, 1, 60)$$, NULL),
+  (52, 'a range of 20,000 rows', $$SELECT mimgan_plot('h2', NULL::h2_long, NULL::int, NULL)$$, NULL),
+  (53, 'text bounds on a timestamptz order', $$SELECT mimgan_plot('h2', NULL::h2_ts, '2024-01-01 00:10+00'::text, '2024-01-01 01:00+00')$$, NULL)
 ) AS c(n, label, q, needle),
 LATERAL pg_temp.try(c.q, c.needle) AS r
 ORDER BY c.n;
 -- the documented results: a well-formed SVG without NaN or Infinity
 SELECT what, xml_is_well_formed_document(svg) AS well_formed,
        replace(svg, 'h2_nan', '') ~* '(nan|inf)[^o]' AS bad_number,
+       length(svg) < 2000000 AS under_2mb,
        svg LIKE '%no rows in the range%' AS says_empty
 FROM (VALUES
   ('unknown series', mimgan_plot('h2s', NULL::metrics, 1, 50, options => '{"series": "zz"}')),
@@ -246,7 +255,11 @@ FROM (VALUES
   ('threshold 1e300', mimgan_plot('h2', NULL::metrics1, 1, 40, options => '{"threshold": 1e300}')),
   ('one step', mimgan_plot('h2', NULL::metrics1, 30, 30)),
   ('constant', mimgan_plot('h2', NULL::h2_const, 1, 50)),
-  ('nulls in cols', mimgan_plot('h2', NULL::metrics1, 1, 10, NULL::text[]))
+  ('nulls in cols', mimgan_plot('h2', NULL::metrics1, 1, 10, NULL::text[])),
+  ('huge values', mimgan_plot('h2', NULL::h2_huge, 1, 60)),
+  ('tiny differences', mimgan_plot('h2', NULL::h2_tiny, 1, 60)),
+  ('20,000 rows', mimgan_plot('h2', NULL::h2_long, NULL::int, NULL)),
+  ('timestamptz order', mimgan_plot('h2', NULL::h2_ts, '2024-01-01 00:10+00'::text, '2024-01-01 01:00+00'))
 ) AS p(what, svg)
 ORDER BY what;
 
@@ -688,7 +701,7 @@ SELECT mimgan_drop(n) FROM unnest(ARRAY['h2', 'h2s', 'h2_w', 'h2_peek']) n WHERE
 DROP VIEW h2_peeking, h2_view;
 DROP FUNCTION h2_peek();
 DROP MATERIALIZED VIEW h2_mat;
-DROP TABLE victim, h2_xtext, h2_xint, h2_dropped, h2_nullts, h2_empty, h2_one, h2_part, h2_ts, h2_txt, h2_nan, h2_dup, h2_nullt, h2_lab, h2_const;
+DROP TABLE victim, h2_huge, h2_tiny, h2_long, h2_xtext, h2_xint, h2_dropped, h2_nullts, h2_empty, h2_one, h2_part, h2_ts, h2_txt, h2_nan, h2_dup, h2_nullt, h2_lab, h2_const;
 DROP TYPE h2_comp;
 REVOKE SELECT ON metrics1 FROM h2_nobody;
 DROP ROLE h2_nobody;
