@@ -376,6 +376,8 @@ ORDER BY c.n;
 SELECT mimgan_pin(NULL) IS NULL AS pin_null, mimgan_unpin(NULL) IS NULL AS unpin_null,
        mimgan_unpin('h2') AS unpinned;
 SELECT count(*) AS pins FROM mimgan.model_pin WHERE name LIKE 'h2%';
+-- the hint of unpinning a spec names the model
+SELECT mimgan_unpin('h2@1');
 -- in a read-only transaction
 \set VERBOSITY sqlstate
 BEGIN READ ONLY;
