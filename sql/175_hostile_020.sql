@@ -144,7 +144,9 @@ FROM (VALUES
   (56, 'a model column of type text', $$SELECT count(*) FROM mimgan_explain('h2', NULL::h2_xtext, 1, 10)$$, '"x"'),
   (57, 'model columns of type integer', $$SELECT count(*) FROM mimgan_explain('h2', NULL::h2_xint, 1, 10)$$, NULL),
   (58, 'a dropped column before the model columns', $$SELECT count(*) FROM mimgan_explain('h2', NULL::h2_dropped, 1, 10)$$, NULL),
-  (59, 'every order value NULL', $$SELECT count(*) FROM mimgan_explain('h2', NULL::h2_nullts, 1, 10)$$, NULL)
+  (59, 'every order value NULL', $$SELECT count(*) FROM mimgan_explain('h2', NULL::h2_nullts, 1, 10)$$, NULL),
+  (60, 'bounds at the int4 limits', $$SELECT count(*) FROM mimgan_explain('h2', NULL::metrics1, -2147483648, 2147483647)$$, NULL),
+  (61, 'bounds of 1e15 (bigint)', $$SELECT count(*) FROM mimgan_explain('h2', NULL::metrics1, 1e15::int8, 1e15::int8)$$, NULL)
 ) AS c(n, label, q, needle),
 LATERAL pg_temp.try(c.q, c.needle) AS r
 ORDER BY c.n;
@@ -312,7 +314,8 @@ FROM (VALUES
   (35, 'one NULL element', $$SELECT mimgan_score_window(b, array_fill(0.5::float8, ARRAY[5, 2]) || ARRAY[[NULL, 1]]::float8[]) FROM h2_blob$$, NULL),
   (36, 'integers (cast)', $$SELECT mimgan_score_window(b, array_fill(1, ARRAY[6, 2])::float8[]) FROM h2_blob$$, NULL),
   (37, 'values of 1e308', $$SELECT mimgan_score_window(b, array_fill(1e308::float8, ARRAY[6, 2])) FROM h2_blob$$, NULL),
-  (38, 'a short frame, 2-D', $$SELECT mimgan_score_window(b, array_fill(1::float8, ARRAY[1, 2])) FROM h2_blob$$, NULL)
+  (38, 'a short frame, 2-D', $$SELECT mimgan_score_window(b, array_fill(1::float8, ARRAY[1, 2])) FROM h2_blob$$, NULL),
+  (39, 'lower bounds near the int4 limits', $$SELECT mimgan_score_window(b, array_fill(1::float8, ARRAY[6, 2], ARRAY[2147483000, -2147483648])) FROM h2_blob$$, NULL)
 ) AS c(n, label, q, needle),
 LATERAL pg_temp.try(c.q, c.needle) AS r
 ORDER BY c.n;
@@ -322,8 +325,12 @@ SELECT mimgan_score_window(b, '[5:10][0:1]={{1,1},{1,1},{1,1},{1,1},{1,1},{1,1}}
          = mimgan_score_window(b, array_fill(1::float8, ARRAY[6, 2])) AS ints_cast,
        mimgan_score_window(b, array_fill(0.5::float8, ARRAY[5, 2]) || ARRAY[[NULL, 1]]::float8[]) IS NULL AS null_gives_null,
        mimgan_score_window(b, array_fill(1e308::float8, ARRAY[6, 2])) >= 0 AS huge_scored,
-       mimgan_score_window(b, array_fill(1::float8, ARRAY[1, 2])) IS NULL AS short_null
+       mimgan_score_window(b, array_fill(1::float8, ARRAY[1, 2])) IS NULL AS short_null,
+       mimgan_score_window(b, array_fill(1::float8, ARRAY[6, 2], ARRAY[2147483000, -2147483648]))
+         = mimgan_score_window(b, array_fill(1::float8, ARRAY[6, 2])) AS extreme_bounds_ignored
 FROM h2_blob;
+SELECT count(*) AS n, min((r).t), max((r).t)
+FROM mimgan_explain('h2', NULL::metrics1, -2147483648, 2147483647);
 
 -- =====================================================================
 -- mimgan_pin and mimgan_unpin
