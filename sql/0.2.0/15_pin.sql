@@ -123,7 +123,12 @@ DECLARE
     v int;
 BEGIN
     SELECT max(m.version) INTO v FROM mimgan.model m WHERE m.name = mimgan_unpin.name;
-    IF v IS NULL THEN
+    IF v IS NULL AND strpos(mimgan_unpin.name, '@') > 0 THEN
+        RAISE EXCEPTION 'model "%" does not exist', mimgan_unpin.name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Unpin by the model name without a version, e.g. mimgan_unpin('''
+                         || split_part(mimgan_unpin.name, '@', 1) || ''').';
+    ELSIF v IS NULL THEN
         RAISE EXCEPTION 'model "%" does not exist', mimgan_unpin.name
             USING ERRCODE = 'undefined_object',
                   HINT = 'The mimgan_models view lists the models you can use.';

@@ -40,6 +40,7 @@
 #include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/fd.h"
@@ -268,9 +269,16 @@ ReadRecord(const char *path, MgProgressRecord *rec)
 		return false;
 	n = read(fd, rec, sizeof(*rec));
 	CloseTransientFile(fd);
-	return n == sizeof(*rec) && rec->magic == MG_PROGRESS_MAGIC &&
-		rec->format == MG_PROGRESS_FORMAT && rec->size == sizeof(*rec) &&
-		rec->phase >= 0 && rec->phase < (int32) lengthof(phase_names);
+	if (n != sizeof(*rec) || rec->magic != MG_PROGRESS_MAGIC ||
+		rec->format != MG_PROGRESS_FORMAT || rec->size != sizeof(*rec) ||
+		rec->phase < 0 || rec->phase >= (int32) lengthof(phase_names))
+		return false;
+	/* a damaged or forged file: names unterminated */
+	if (memchr(rec->model, '\0', sizeof(rec->model)) == NULL ||
+		memchr(rec->source, '\0', sizeof(rec->source)) == NULL)
+		return false;
+	/* and times a timestamptz can show */
+	return IS_VALID_TIMESTAMP(rec->started) && IS_VALID_TIMESTAMP(rec->updated);
 }
 
 /* The backend status entry of pid in this transaction's snapshot, or NULL. */
@@ -371,8 +379,15 @@ mimgan_progress(PG_FUNCTION_ARGS)
 			values[2] = CStringGetTextDatum(s);
 		else
 			nulls[2] = true;
-		values[3] = CStringGetTextDatum(rec.model);
-		values[4] = CStringGetTextDatum(rec.source);
+		/* names not valid here (another database's encoding): NULL */
+		if (pg_verifymbstr(rec.model, strlen(rec.model), true))
+			values[3] = CStringGetTextDatum(rec.model);
+		else
+			nulls[3] = true;
+		if (pg_verifymbstr(rec.source, strlen(rec.source), true))
+			values[4] = CStringGetTextDatum(rec.source);
+		else
+			nulls[4] = true;
 		values[5] = CStringGetTextDatum(phase_names[rec.phase]);
 		values[6] = Int32GetDatum(rec.epoch);
 		values[7] = Int32GetDatum(rec.epochs);

@@ -421,6 +421,12 @@ MgScoreRange(const char *model_spec, Oid relid, Jsonb *options,
 	res->order_by = MgResolveOrderBy(relid, e->order_by);
 	if (e->series_by != NULL)
 		MgCheckSeriesBy(relid, e->series_by);
+	else if (series_given && series != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"series\" is given but model \"%s\" has no series_by column",
+						model_spec),
+				 errhint("Leave \"series\" out: the model treats the relation as one series.")));
 	MgParseScoreOptions(options, e->model, &res->opts, &res->threshold);
 	if (res->opts.step > L)
 		ereport(ERROR,
