@@ -96,6 +96,10 @@ JOIN mimgan_score('thr_sm', NULL::thr_src) s5 ON (s5.r).ts = sm.ts AND (s5.r).ho
 -- dis_score and rec_score are smoothed alike, so score = lambda dis + (1 - lambda) rec still holds
 SELECT count(*) FILTER (WHERE abs(s.score - (0.2 * s.dis_score + 0.8 * s.rec_score)) > 1e-9) AS inconsistent
 FROM mimgan_score('thr_sm', NULL::thr_src, '{"smooth": 9}') s WHERE s.score IS NOT NULL;
+-- explain and plot score single ranges and refuse smoothing; smooth 1 works
+SELECT count(*) FROM mimgan_explain('thr_sm', NULL::thr_src, 100, 120, '{"series": "a"}');
+SELECT count(*) FROM mimgan_plot('thr_sm', NULL::thr_src, 100, 120, options => '{"series": "a"}');
+SELECT count(*) AS explained FROM mimgan_explain('thr_sm', NULL::thr_src, 100, 120, '{"series": "a", "smooth": 1}');
 SELECT mimgan_train('thr_src', ARRAY['cpu'], 8, 'ts', 'host', 'thr_bad', '{"smooth": 0}');
 SELECT mimgan_train('thr_src', ARRAY['cpu'], 8, 'ts', 'host', 'thr_bad', '{"smooth": 10001}');
 SELECT mimgan_train('thr_src', ARRAY['cpu'], 8, 'ts', 'host', 'thr_bad', '{"smooth": 2.5}');

@@ -706,7 +706,10 @@ FROM mimgan_models WHERE name = 'h2_w' ORDER BY version;
 -- the database is intact
 SELECT count(*) AS victim_rows FROM victim;
 SELECT count(*) AS metrics1_rows FROM metrics1;
-SELECT mimgan_drop(n) FROM unnest(ARRAY['h2', 'h2s', 'h2_w', 'h2_peek']) n WHERE EXISTS (SELECT 1 FROM mimgan_models WHERE name = n);
+SELECT u.n, mimgan_drop(u.n) AS dropped
+FROM unnest(ARRAY['h2', 'h2s', 'h2_w', 'h2_peek']) WITH ORDINALITY u(n, o)
+WHERE EXISTS (SELECT 1 FROM mimgan_models m WHERE m.name = u.n)
+ORDER BY u.o;
 DROP VIEW h2_peeking, h2_view;
 DROP FUNCTION h2_peek();
 DROP MATERIALIZED VIEW h2_mat;

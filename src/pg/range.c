@@ -428,6 +428,12 @@ MgScoreRange(const char *model_spec, Oid relid, Jsonb *options,
 						model_spec),
 				 errhint("Leave \"series\" out: the model treats the relation as one series.")));
 	MgParseScoreOptions(options, e->model, &res->opts, &res->threshold);
+	if (res->opts.smooth > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("score smoothing (smooth %d) is not supported for a range of model \"%s\"",
+						res->opts.smooth, model_spec),
+				 errhint("Pass options => '{\"smooth\": 1}' to explain or plot unsmoothed scores, or use mimgan_score for smoothed ones.")));
 	if (res->opts.step > L)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -661,6 +667,7 @@ MgScoreRange(const char *model_spec, Oid relid, Jsonb *options,
 		MgEnsureBlas();
 		ScorePlan(res, ser, nser, X, nbuf, sdis, srec, cnt, sres, chain,
 				  total_windows);
+		MgBlasRelease();
 	}
 
 	res->scored = palloc0(sizeof(bool) * Max(res->nrows, 1));
