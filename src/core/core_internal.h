@@ -32,4 +32,10 @@ extern void mg_dsyev(const char *jobz, const char *uplo, const int *n,
 					 double *a, const int *lda, double *w, double *work,
 					 const int *lwork, int *info);
 
+/* The label-free threshold of a freshly trained model and, with
+ * resid_norm, its residual scales (threshold.c; called by mg_fit). */
+extern mg_status mg_pick_threshold(const mg_alloc *a, const mg_config *cfg,
+								   mg_model *mdl, const mg_data *data,
+								   const mg_callbacks *cb);
+
 #endif

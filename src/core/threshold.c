@@ -25,14 +25,20 @@
  * gamma < 1 (heavier tails have no mean); gamma is clamped to [-0.5, 0.9]
  * as a guard against a degenerate fit on few excesses.
  *
+ * The rest of this file is mg_pick_threshold, which scores the training
+ * rows after training (and fits the per-column residual scales first) and
+ * applies the configured rule.
+ *
  * src/core/threshold.c
  *
  *-------------------------------------------------------------------------
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mimgan_core.h"
+#include "core_internal.h"
 
 /* ascending order of doubles (no NaN reach here) */
 static int
@@ -141,4 +147,197 @@ mg_pot_threshold(const mg_alloc *a, const double *s, int64_t n,
 	if (!isfinite(out->threshold))
 		return MG_ERR_DIVERGED;
 	return MG_OK;
+}
+
+/*
+ * Per-column residual scale (resid_norm 'train'): the mean residual of
+ * each raw column over the n scored training steps, floored at a tenth of
+ * the median column's (at least 1e-3) so that a column the model always
+ * reconstructs exactly cannot dominate the score.
+ */
+static mg_status
+fit_resid_scale(const mg_alloc *a, mg_model *mdl, const float *resid,
+				size_t n)
+{
+	int			m = mdl->m;
+	int			c;
+	double	   *mean;
+	double		floor;
+	size_t		i;
+
+	mean = mg_calloc(a, (size_t) m, sizeof(double));
+	mdl->resid_scale = mg_malloc(a, (size_t) m, sizeof(float));
+	if (mean == NULL || mdl->resid_scale == NULL)
+	{
+		mg_free(a, mean);
+		return MG_ERR_NOMEM;
+	}
+	for (i = 0; i < n; i++)
+		for (c = 0; c < m; c++)
+			mean[c] += resid[i * m + c];
+	for (c = 0; c < m; c++)
+		mean[c] /= (double) n;
+	floor = 0.1 * mg_quantile(a, mean, m, 0.5);
+	if (!(floor >= 1e-3))
+		floor = 1e-3;
+	for (c = 0; c < m; c++)
+		mdl->resid_scale[c] = (float) (mean[c] > floor ? mean[c] : floor);
+	mg_free(a, mean);
+	return MG_OK;
+}
+
+/*
+ * Label-free threshold of a trained model (mg_fit), from the training
+ * rows scored exactly as
+ * mg_score_series scores new rows (same stride, same averaging over the
+ * windows covering a row), so that the quantile is one of the score users
+ * see.  At most about threshold_windows windows are scored: the last rows
+ * of every series, in proportion to its length.  With resid_norm, a first
+ * pass over these rows gives the column scales and a second pass scores
+ * them with the scales.
+ */
+mg_status
+mg_pick_threshold(const mg_alloc *a, const mg_config *cfg, mg_model *mdl,
+				  const mg_data *data, const mg_callbacks *cb)
+{
+	int			L = cfg->seq_len;
+	int			m = mdl->m;
+	int			ns = data->nseries;
+	int64_t		n = data->n;
+	int64_t		R;
+	int64_t		nsub = 0;
+	int64_t		nf = 0;
+	int64_t		i;
+	int			s;
+	int64_t    *sub_start;
+	double	   *Xs = NULL;
+	double	   *sc = NULL;
+	double	   *rec = NULL;
+	float	   *resid = NULL;
+	mg_data		sub;
+	mg_score_opts o;
+	mg_status	rc;
+	double		s1 = 0.0,
+				s2 = 0.0,
+				sr = 0.0;
+
+	mg_score_opts_from_model(mdl, &o);
+	R = (cfg->threshold_windows > 0 &&
+		 cfg->threshold_windows < (n + o.step - 1) / o.step) ?
+		cfg->threshold_windows * o.step : n;
+
+	/* the tail of every series, in proportion to its length */
+	sub_start = mg_malloc(a, (size_t) ns + 1, sizeof(int64_t));
+	if (sub_start == NULL)
+		return MG_ERR_NOMEM;
+	sub_start[0] = 0;
+	for (s = 0; s < ns; s++)
+	{
+		int64_t		len = data->series_start[s + 1] - data->series_start[s];
+		int64_t		take = len;
+
+		if (R < n)
+		{
+			take = (int64_t) ceil((double) R * len / n) + L - 1;
+			if (take > len)
+				take = len;
+		}
+		sub_start[s + 1] = sub_start[s] + take;
+	}
+	nsub = sub_start[ns];
+	Xs = mg_malloc(a, (size_t) nsub * m, sizeof(double));
+	sc = mg_malloc(a, (size_t) nsub, sizeof(double));
+	rec = mg_malloc(a, (size_t) nsub, sizeof(double));
+	if (cfg->resid_norm != MG_RESID_NONE)
+		resid = mg_malloc(a, (size_t) nsub * m, sizeof(float));
+	if (!Xs || !sc || !rec ||
+		(cfg->resid_norm != MG_RESID_NONE && !resid))
+	{
+		rc = MG_ERR_NOMEM;
+		goto done;
+	}
+	for (s = 0; s < ns; s++)
+	{
+		int64_t		take = sub_start[s + 1] - sub_start[s];
+
+		memcpy(Xs + (size_t) sub_start[s] * m,
+			   data->X + (size_t) (data->series_start[s + 1] - take) * m,
+			   sizeof(double) * (size_t) take * m);
+	}
+	sub.X = Xs;
+	sub.n = nsub;
+	sub.m = m;
+	sub.series_start = sub_start;
+	sub.nseries = ns;
+
+	if (resid)
+	{
+		/* a first pass gives the column scales (rows with a score only) */
+		rc = mg_score_series(mdl, a, &sub, &o, cb, sc, NULL, NULL, resid);
+		if (rc != MG_OK)
+			goto done;
+		for (i = 0; i < nsub; i++)
+			if (isfinite(sc[i]))
+			{
+				if (nf != i)
+					memcpy(resid + (size_t) nf * m, resid + (size_t) i * m,
+						   sizeof(float) * m);
+				nf++;
+			}
+		if (nf == 0)
+		{
+			rc = MG_ERR_NODATA;
+			goto done;
+		}
+		rc = fit_resid_scale(a, mdl, resid, (size_t) nf);
+		if (rc != MG_OK)
+			goto done;
+	}
+	rc = mg_score_series(mdl, a, &sub, &o, cb, sc, NULL, rec, NULL);
+	if (rc != MG_OK)
+		goto done;
+
+	/* keep the rows that got a score (series shorter than L get none) */
+	for (i = 0, nf = 0; i < nsub; i++)
+		if (isfinite(sc[i]))
+		{
+			sc[nf] = sc[i];
+			rec[nf] = rec[i];
+			nf++;
+		}
+	if (nf == 0)
+	{
+		rc = MG_ERR_NODATA;
+		goto done;
+	}
+	for (i = 0; i < nf; i++)
+	{
+		s1 += sc[i];
+		s2 += sc[i] * sc[i];
+		sr += rec[i];
+	}
+	mdl->stats.train_score_mean = s1 / nf;
+	mdl->stats.train_score_sd = sqrt(fmax(0.0, s2 / nf - (s1 / nf) * (s1 / nf)));
+	mdl->stats.train_rec_mean = sr / nf;
+	if (cfg->threshold_auto == MG_THRESHOLD_QUANTILE)
+		mdl->threshold = mg_quantile(a, sc, nf, cfg->threshold_quantile);
+	else if (cfg->threshold_auto == MG_THRESHOLD_POT)
+	{
+		mg_pot_fit	pot;
+
+		rc = mg_pot_threshold(a, sc, nf, cfg->threshold_quantile,
+							  cfg->pot_risk, &pot);
+		if (rc != MG_OK)
+			goto done;
+		mdl->threshold = pot.threshold;
+	}
+	if (!isfinite(mdl->threshold))
+		rc = MG_ERR_DIVERGED;
+done:
+	mg_free(a, sub_start);
+	mg_free(a, Xs);
+	mg_free(a, sc);
+	mg_free(a, rec);
+	mg_free(a, resid);
+	return rc;
 }
