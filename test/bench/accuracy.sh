@@ -14,7 +14,7 @@
 #
 # Environment:
 #   MIMGAN_BENCH_DATASETS   default "asd smd kdd99"
-#   MIMGAN_BENCH_CONFIGS    default "mim bce paper"
+#   MIMGAN_BENCH_CONFIGS    default "mim mim_s5 bce paper"
 #   MIMGAN_BENCH_JOBS       parallel training/scoring sessions (default 2 = cores)
 #   MIMGAN_BENCH_KDD_TEST_ROWS  score only test rows t < N of KDD99 (0 = all)
 #   MIMGAN_BENCH_BASELINES  1 (default) runs run_baselines.py, 0 skips it
@@ -33,7 +33,7 @@ DATA=$(cd "$DATA" && pwd -P)
 BASELINES_PY=${MIMGAN_BENCH_BASELINES_PY:-$DATA/../bench/run_baselines.py}
 PORT=${MIMGAN_BENCH_PORT:-54340}
 DATASETS=${MIMGAN_BENCH_DATASETS:-asd smd kdd99}
-CONFIGS=${MIMGAN_BENCH_CONFIGS:-mim bce paper}
+CONFIGS=${MIMGAN_BENCH_CONFIGS:-mim mim_s5 bce paper}
 JOBS=${MIMGAN_BENCH_JOBS:-2}
 KDD_TEST_ROWS=${MIMGAN_BENCH_KDD_TEST_ROWS:-0}
 RUN_BASELINES=${MIMGAN_BENCH_BASELINES:-1}
@@ -53,7 +53,8 @@ SEQ_asd=${MIMGAN_BENCH_SEQ_ASD:-30}
 SEQ_kdd99=${MIMGAN_BENCH_SEQ_KDD99:-30}
 # Budget: every row trains on at most 2000 windows (evenly thinned), seed 1.
 # mim and bce use mimgan's defaults otherwise (doc/benchmarks.md, "How the
-# defaults were chosen"); paper is the paper's settings (preset 'paper') with
+# defaults were chosen"); mim_s5 is mim with score smoothing over 5 rows
+# (the smooth option, off by default); paper is the paper's settings (preset 'paper') with
 # fewer epochs and 50 inversion steps so that it fits the time budget.
 COMMON='"max_train_windows": 2000, "seed": 1'
 P_SMD='"epochs": 8, "step": 5, "invert_iters": 50, "score_step": 10, "threshold_windows": 256'
@@ -68,6 +69,7 @@ opts_for() # dataset cfg
 	if [ -n "${!var:-}" ]; then echo "${!var}"; return; fi
 	case $cfg in
 	mim)   echo "{\"loss\": \"mim\", $COMMON$d}" ;;
+	mim_s5) echo "{\"loss\": \"mim\", \"smooth\": 5, $COMMON$d}" ;;
 	bce)   echo "{\"loss\": \"bce\", $COMMON$d}" ;;
 	paper) echo "{\"preset\": \"paper\", $COMMON, $p}" ;;
 	esac

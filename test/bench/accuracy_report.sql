@@ -41,7 +41,7 @@ SELECT d.o, concat_ws(E'\n',
   (SELECT string_agg(format('| mimgan (`%s`) | L=%s | %s | %s | %s | %s (%s/%s) | %s | %s | %s | %s | %s |',
             model, seq_len, pg_temp.f3(best_f1), pg_temp.f3(best_p), pg_temp.f3(best_r), pg_temp.f3(f1_thr),
             pg_temp.f3(p_thr), pg_temp.f3(r_thr), pg_temp.f3(f1_pa), pg_temp.f3(roc_auc), pg_temp.f3(pr_auc),
-            pg_temp.f1d(train_s), pg_temp.f1d(score_s)), E'\n' ORDER BY array_position(ARRAY['mim','bce','paper'], model))
+            pg_temp.f1d(train_s), pg_temp.f1d(score_s)), E'\n' ORDER BY array_position(ARRAY['mim','mim_s5','bce','paper'], model))
      FROM (SELECT model, seq_len, avg(best_f1) best_f1, avg(best_p) best_p, avg(best_r) best_r,
                   avg(f1_thr) f1_thr, avg(p_thr) p_thr, avg(r_thr) r_thr, avg(f1_pa) f1_pa,
                   avg(roc_auc) roc_auc, avg(pr_auc) pr_auc, avg(train_s) train_s, avg(score_s) score_s
@@ -58,7 +58,7 @@ SELECT d.o, concat_ws(E'\n',
   (SELECT '| model | ' || string_agg(DISTINCT entity, ' | ') || ' |' FROM mg WHERE mg.dataset = d.dataset),
   (SELECT '|---|' || repeat('---|', count(DISTINCT entity)::int) FROM mg WHERE mg.dataset = d.dataset),
   (SELECT string_agg(line, E'\n' ORDER BY k) FROM (
-     SELECT 'mimgan ' || coalesce(array_position(ARRAY['mim','bce','paper'], model), 9) || model AS k, '| mimgan `' || model || '` | ' || string_agg(
+     SELECT 'mimgan ' || coalesce(array_position(ARRAY['mim','mim_s5','bce','paper'], model), 9) || model AS k, '| mimgan `' || model || '` | ' || string_agg(
         pg_temp.f3(best_f1) || ' / ' || pg_temp.f3(f1_pa) || ' / ' || pg_temp.f3(roc_auc) || ' / ' || pg_temp.f3(pr_auc), ' | ' ORDER BY entity) || ' |' AS line
      FROM mg WHERE mg.dataset = d.dataset GROUP BY model
      UNION ALL
@@ -79,7 +79,7 @@ SELECT d.o, concat_ws(E'\n',
   E'\nOptions (effective, as stored in mimgan.model.options; identical for every entity of the dataset except where noted):\n',
   (SELECT string_agg(format('* `%s`: seq_len %s, `%s`', model, seq_len,
         (SELECT o2.options - 'seq_len' FROM mg o2 WHERE o2.dataset = d.dataset AND o2.model = m.model ORDER BY entity LIMIT 1)),
-        E'\n' ORDER BY array_position(ARRAY['mim','bce','paper'], model))
+        E'\n' ORDER BY array_position(ARRAY['mim','mim_s5','bce','paper'], model))
    FROM (SELECT DISTINCT model, seq_len FROM mg WHERE mg.dataset = d.dataset) m)
 ) AS block
 FROM ds d) z;
