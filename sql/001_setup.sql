@@ -57,3 +57,33 @@ SHOW mimgan.max_train_memory;
 SHOW mimgan.score_batch;
 SET mimgan.blas_threads = 65;
 SET mimgan.nonexistent = 1;
+
+-- regress_util.try(q, needle): run q; return its SQLSTATE ('ok' when it
+-- succeeds), a style verdict ('ok' unless the message starts with a
+-- capital, ends with a period, does not contain the needle, or the
+-- SQLSTATE is of class XX) and the message, shortened past 160 characters.
+-- Used by the hostile-input tests (170, 175).
+CREATE SCHEMA regress_util;
+CREATE FUNCTION regress_util.try(q text, needle text DEFAULT NULL,
+                                 OUT code text, OUT style text, OUT message text)
+LANGUAGE plpgsql AS
+$$
+BEGIN
+    EXECUTE q;
+    code := 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+    style := concat_ws(', ',
+        CASE WHEN message ~ '^[[:upper:]]' THEN 'upper-case' END,
+        CASE WHEN message ~ '\.$' THEN 'ends with a period' END,
+        CASE WHEN needle IS NOT NULL AND strpos(message, needle) = 0
+             THEN 'does not name ' || needle END,
+        CASE WHEN code ~ '^XX' THEN 'internal error' END);
+    IF style = '' THEN
+        style := 'ok';
+    END IF;
+    IF length(message) > 160 THEN
+        message := left(message, 160) || format('... (%s characters)', length(message));
+    END IF;
+END
+$$;

@@ -4,7 +4,7 @@
 -- and mimgan_info.  030_errors_train, 140_errors_score and 160_hostile
 -- cover mimgan_train and mimgan_score; the cases here are new ones.
 --
--- Each bad input is run through pg_temp.try, which returns the SQLSTATE
+-- Each bad input is run through regress_util.try, which returns the SQLSTATE
 -- ('ok' when the statement succeeds: a documented result), a style verdict
 -- and the primary message.  The verdict is 'ok' unless the message starts
 -- with a capital, ends with a period, does not name the offending value
@@ -15,30 +15,8 @@
 SET extra_float_digits = 0;
 \set o '{"epochs":1,"hidden_g":4,"hidden_d":4,"batch_size":8,"latent_dim":2,"seed":1,"threshold_windows":8}'
 
-CREATE FUNCTION pg_temp.try(q text, needle text DEFAULT NULL,
-                            OUT code text, OUT style text, OUT message text)
-LANGUAGE plpgsql AS
-$$
-BEGIN
-    EXECUTE q;
-    code := 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
-    style := concat_ws(', ',
-        CASE WHEN message ~ '^[[:upper:]]' THEN 'upper-case' END,
-        CASE WHEN message ~ '\.$' THEN 'ends with a period' END,
-        CASE WHEN needle IS NOT NULL AND strpos(message, needle) = 0
-             THEN 'does not name ' || needle END,
-        CASE WHEN code ~ '^XX' THEN 'internal error' END);
-    IF style = '' THEN
-        style := 'ok';
-    END IF;
-    -- the checks above saw the whole message; show at most 160 characters
-    IF length(message) > 160 THEN
-        message := left(message, 160) || format('... (%s characters)', length(message));
-    END IF;
-END
-$$;
+-- regress_util.try (sql/001_setup.sql) runs a statement and reports its
+-- SQLSTATE, a message-style verdict and the message
 
 -- fixtures: a two-column model without series (seq_len 6) and a
 -- three-column model with series that flags every scored row
@@ -97,7 +75,7 @@ FROM (VALUES
   (37, 'integer array (cast to float8)', $$SELECT mimgan_window_score('h_win', VARIADIC ARRAY[t, t]) OVER (ORDER BY t ROWS 5 PRECEDING) FROM metrics1$$, NULL),
   (38, 'RANGE and GROUPS frames', $$SELECT mimgan_window_score('h_win', x, y) OVER (ORDER BY t RANGE 5 PRECEDING), mimgan_window_score('h_win', x, y) OVER (ORDER BY t GROUPS 5 PRECEDING) FROM metrics1$$, NULL)
 ) AS c(n, label, q, needle),
-LATERAL pg_temp.try(c.q, c.needle) AS r
+LATERAL regress_util.try(c.q, c.needle) AS r
 ORDER BY c.n;
 
 -- documented results: a frame of fewer than seq_len rows, or holding a
@@ -153,7 +131,7 @@ WHERE per_partition IS DISTINCT FROM alone OR (other IS NULL AND ts > 4);
 -- a model dropped earlier in the transaction is gone; rolled back, back
 BEGIN;
 SELECT mimgan_drop('h_win4');
-SELECT code, message FROM pg_temp.try(
+SELECT code, message FROM regress_util.try(
   $$SELECT mimgan_window_score('h_win4', y, x) OVER (ORDER BY t ROWS 3 PRECEDING) FROM metrics1$$);
 ROLLBACK;
 SELECT count(s) AS scored
@@ -242,11 +220,11 @@ FROM (VALUES
   -- the model does not fit the table: with 'raise' an error ...
   (40, 'model column missing from the table, raise', pg_temp.flag($$'h_win', 'hl_anom', 'raise'$$), '"x"')
 ) AS c(n, label, q, needle),
-LATERAL pg_temp.try(c.q, c.needle) AS r
+LATERAL regress_util.try(c.q, c.needle) AS r
 ORDER BY c.n;
 -- ... and with 'warn' (the default) a WARNING, the rows kept
-SELECT code FROM pg_temp.try(pg_temp.flag($$'h_win', 'hl_anom'$$));
-SELECT code FROM pg_temp.try(pg_temp.flag($$'h_nope', 'hl_anom'$$));
+SELECT code FROM regress_util.try(pg_temp.flag($$'h_win', 'hl_anom'$$));
+SELECT code FROM regress_util.try(pg_temp.flag($$'h_nope', 'hl_anom'$$));
 SELECT count(*) AS kept FROM hl WHERE ts = 11;
 -- nothing was flagged, and victim is intact
 SELECT count(*) AS flagged FROM hl_anom;
@@ -290,7 +268,7 @@ SELECT host, ts, count(*) FROM hl_anom GROUP BY host, ts ORDER BY host, ts;
 CREATE ROLE regress_hostile_writer;
 GRANT INSERT ON hl TO regress_hostile_writer;
 SET ROLE regress_hostile_writer;
-SELECT code, style, message FROM pg_temp.try('INSERT INTO hl VALUES (20, ''a'', 50, 30, 100)', 'h_ser');
+SELECT code, style, message FROM regress_util.try('INSERT INTO hl VALUES (20, ''a'', 50, 30, 100)', 'h_ser');
 RESET ROLE;
 DROP TRIGGER ht ON hl;
 CREATE TRIGGER ht AFTER INSERT ON hl REFERENCING NEW TABLE AS new_rows
@@ -403,7 +381,7 @@ FROM (VALUES
   (51, 'drop in a read-only transaction', $$SET LOCAL transaction_read_only = on; SELECT mimgan_drop('h_win')$$, 'DELETE'),
   (52, 'export: tab after the name', $$SELECT mimgan_export(E'h_win\t')$$, E'h_win\t')
 ) AS c(n, label, q, needle),
-LATERAL pg_temp.try(c.q, c.needle) AS r
+LATERAL regress_util.try(c.q, c.needle) AS r
 ORDER BY c.n;
 
 -- documented results: NULL arguments give NULL (the functions are
@@ -489,7 +467,7 @@ FROM (VALUES
   (39, 'info setting: max_train_memory below 1MB', $$SET mimgan.max_train_memory = '1kB'$$, 'mimgan.max_train_memory'),
   (40, 'info setting: unknown blas_coretype', $$SET mimgan.blas_coretype = 'Haswell''; DROP TABLE victim'$$, 'mimgan.blas_coretype')
 ) AS c(n, label, q, needle),
-LATERAL pg_temp.try(c.q, c.needle) AS r
+LATERAL regress_util.try(c.q, c.needle) AS r
 ORDER BY c.n;
 
 -- documented results: a label is an anomaly when true or nonzero (2, -1,

@@ -4,7 +4,7 @@
 -- mimgan_threshold, mimgan_progress (function and view) and the training
 -- options warm_start (a model spec), "threshold": "pot" and pot_risk.
 --
--- As in 170_hostile_scoring, each bad input runs through pg_temp.try, which
+-- As in 170_hostile_scoring, each bad input runs through regress_util.try, which
 -- returns the SQLSTATE ('ok' when the statement succeeds: a documented
 -- result), a style verdict and the primary message.  The verdict is 'ok'
 -- unless the message starts with a capital, ends with a period, does not
@@ -14,29 +14,8 @@ SET extra_float_digits = 0;
 \set o '{"epochs":1,"hidden_g":4,"hidden_d":4,"batch_size":8,"latent_dim":2,"seed":1,"threshold_windows":8}'
 SELECT format('CREATE FUNCTION pg_temp.o() RETURNS jsonb LANGUAGE sql AS %L', format('SELECT %L::jsonb', :'o')) \gexec
 
-CREATE FUNCTION pg_temp.try(q text, needle text DEFAULT NULL,
-                            OUT code text, OUT style text, OUT message text)
-LANGUAGE plpgsql AS
-$$
-BEGIN
-    EXECUTE q;
-    code := 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
-    style := concat_ws(', ',
-        CASE WHEN message ~ '^[[:upper:]]' THEN 'upper-case' END,
-        CASE WHEN message ~ '\.$' THEN 'ends with a period' END,
-        CASE WHEN needle IS NOT NULL AND strpos(message, needle) = 0
-             THEN 'does not name ' || needle END,
-        CASE WHEN code ~ '^XX' THEN 'internal error' END);
-    IF style = '' THEN
-        style := 'ok';
-    END IF;
-    IF length(message) > 160 THEN
-        message := left(message, 160) || format('... (%s characters)', length(message));
-    END IF;
-END
-$$;
+-- regress_util.try (sql/001_setup.sql) runs a statement and reports its
+-- SQLSTATE, a message-style verdict and the message
 
 -- a victim table that no injection may touch
 CREATE TABLE victim AS SELECT i FROM generate_series(1, 10) i;
@@ -148,7 +127,7 @@ FROM (VALUES
   (60, 'bounds at the int4 limits', $$SELECT count(*) FROM mimgan_explain('h2', NULL::metrics1, -2147483648, 2147483647)$$, NULL),
   (61, 'bounds of 1e15 (bigint)', $$SELECT count(*) FROM mimgan_explain('h2', NULL::metrics1, 1e15::int8, 1e15::int8)$$, NULL)
 ) AS c(n, label, q, needle),
-LATERAL pg_temp.try(c.q, c.needle) AS r
+LATERAL regress_util.try(c.q, c.needle) AS r
 ORDER BY c.n;
 -- the documented results of the odd cases: rows of the range (with NULL
 -- scores where no full window covers a row), none outside the data
@@ -241,7 +220,7 @@ FROM (VALUES
   (52, 'a range of 20,000 rows', $$SELECT mimgan_plot('h2', NULL::h2_long, NULL::int, NULL)$$, NULL),
   (53, 'text bounds on a timestamptz order', $$SELECT mimgan_plot('h2', NULL::h2_ts, '2024-01-01 00:10+00'::text, '2024-01-01 01:00+00')$$, NULL)
 ) AS c(n, label, q, needle),
-LATERAL pg_temp.try(c.q, c.needle) AS r
+LATERAL regress_util.try(c.q, c.needle) AS r
 ORDER BY c.n;
 -- the documented results: a well-formed SVG without NaN or Infinity
 SELECT what, xml_is_well_formed_document(svg) AS well_formed,
@@ -317,7 +296,7 @@ FROM (VALUES
   (38, 'a short frame, 2-D', $$SELECT mimgan_score_window(b, array_fill(1::float8, ARRAY[1, 2])) FROM h2_blob$$, NULL),
   (39, 'lower bounds near the int4 limits', $$SELECT mimgan_score_window(b, array_fill(1::float8, ARRAY[6, 2], ARRAY[2147483000, -2147483648])) FROM h2_blob$$, NULL)
 ) AS c(n, label, q, needle),
-LATERAL pg_temp.try(c.q, c.needle) AS r
+LATERAL regress_util.try(c.q, c.needle) AS r
 ORDER BY c.n;
 SELECT mimgan_score_window(b, '[5:10][0:1]={{1,1},{1,1},{1,1},{1,1},{1,1},{1,1}}'::float8[])
          = mimgan_score_window(b, array_fill(1::float8, ARRAY[6, 2])) AS bounds_ignored,
@@ -378,7 +357,7 @@ FROM (VALUES
   (38, 'unpin: nothing pinned', $$SELECT mimgan_unpin('h2')$$, NULL),
   (39, 'pin twice, then unpin twice', $$SELECT mimgan_pin('h2@1'), mimgan_pin('h2@1'), mimgan_unpin('h2'), mimgan_unpin('h2')$$, NULL)
 ) AS c(n, label, q, needle),
-LATERAL pg_temp.try(c.q, c.needle) AS r
+LATERAL regress_util.try(c.q, c.needle) AS r
 ORDER BY c.n;
 SELECT mimgan_pin(NULL) IS NULL AS pin_null, mimgan_unpin(NULL) IS NULL AS unpin_null,
        mimgan_unpin('h2') AS unpinned;
@@ -436,7 +415,7 @@ FROM (VALUES
   (7, 'warm start from another role''s model', $$SELECT mimgan_train('metrics1', ARRAY['x', 'y'], 6, 't', NULL, 'h2_mine', pg_temp.o() || '{"warm_start": "h2@1"}')$$, 'h2'),
   (8, 'explain a table without privileges', $$SELECT count(*) FROM mimgan_explain('h2', NULL::metrics, 1, 10)$$, NULL)
 ) AS c(n, label, q, needle),
-LATERAL pg_temp.try(c.q, c.needle) AS r
+LATERAL regress_util.try(c.q, c.needle) AS r
 ORDER BY c.n;
 SELECT count(*) AS progress_rows FROM mimgan_progress;
 SELECT count(*) AS progress_rows FROM mimgan_progress();
@@ -487,7 +466,7 @@ FROM (VALUES
   (36, 'NaN and Infinity in the data', $$SELECT * FROM mimgan_threshold('h2', NULL::h2_nan, 'x')$$, NULL),
   (37, 'in a WHERE clause', $$SELECT count(*) FROM metrics1 WHERE x > (SELECT threshold FROM mimgan_threshold('h2', NULL::h2_lab, 'lab'))$$, NULL)
 ) AS c(n, label, q, needle),
-LATERAL pg_temp.try(c.q, c.needle) AS r
+LATERAL regress_util.try(c.q, c.needle) AS r
 ORDER BY c.n;
 SELECT 'null options' AS what, n, n_anomalies, threshold IS NOT NULL AS has_threshold, chosen_from
 FROM mimgan_threshold('h2', NULL::h2_lab, 'lab', NULL)
@@ -616,7 +595,7 @@ FROM (VALUES
   (10, 'under EXPLAIN ANALYZE', $$EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM mimgan_progress$$, NULL),
   (11, 'in a parallel query', $$SET LOCAL force_parallel_mode = on; SELECT count(*) FROM mimgan_progress$$, NULL)
 ) AS c(n, label, q, needle),
-LATERAL pg_temp.try(c.q, c.needle) AS r
+LATERAL regress_util.try(c.q, c.needle) AS r
 ORDER BY c.n;
 -- in a read-only transaction, a rolled-back subtransaction, a cursor
 BEGIN READ ONLY;
@@ -697,7 +676,7 @@ FROM (VALUES
   (34, 'pot on constant data', $$SELECT mimgan_train('h2_const', ARRAY['x', 'y'], 6, 't', NULL, 'h2_w', pg_temp.o() || '{"threshold": "pot"}')$$, NULL),
   (35, 'warm_start JSON null', $$SELECT mimgan_train('metrics1', ARRAY['x', 'y'], 6, 't', NULL, 'h2_w', pg_temp.o() || '{"warm_start": null}')$$, NULL)
 ) AS c(n, label, q, needle),
-LATERAL pg_temp.try(c.q, c.needle) AS r
+LATERAL regress_util.try(c.q, c.needle) AS r
 ORDER BY c.n;
 SELECT version, options ->> 'threshold' AS threshold, options ->> 'pot_risk' AS pot_risk,
        threshold > 0 AND threshold < 'Infinity' AS finite_threshold
