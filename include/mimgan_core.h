@@ -164,8 +164,8 @@ const char *mg_blas_coretype_names(void);
 int			mg_blas_load(const char *coretype);
 void		mg_blas_get_status(mg_blas_status *st);
 void		mg_blas_set_threads(int n);
-/* Join OpenBLAS's worker threads (restarted by mg_blas_set_threads(n > 1));
- * 1 if the library supports it, 0 if its pool stays parked. */
+/* Join OpenBLAS's worker threads (restarted by the next mg_blas_set_threads);
+ * 1 if it joined, 0 if the pool never had workers or cannot be joined. */
 int			mg_blas_release_threads(void);
 /* Static description: library, version/config, core name, threads. */
 const char *mg_blas_info(void);

@@ -94,6 +94,7 @@ static struct
 	get_threads_fn get_threads;
 	pool_fn		pool_init;		/* blas_thread_init, or NULL */
 	pool_fn		pool_shutdown;	/* blas_thread_shutdown_, or NULL */
+	int			pool_max;		/* most threads the pool has had (1: no worker) */
 	get_str_fn	get_config;
 	get_str_fn	get_corename;
 	mg_blas_status st;
@@ -360,18 +361,16 @@ mg_blas_load(const char *coretype)
 		blas.get_config = (get_str_fn) dlsym(blas.handle, "openblas_get_config");
 		blas.get_corename = (get_str_fn) dlsym(blas.handle,
 											   "openblas_get_corename");
+		blas.pool_max = blas.get_threads ? blas.get_threads() : 1;
 		if (blas.sgemm == NULL)
 		{
 			/* not an OpenBLAS we can use: forget every symbol of it */
+			mg_blas_status keep = blas.st;
+
 			dlclose(blas.handle);
-			blas.handle = NULL;
-			blas.dsyev = NULL;
-			blas.set_threads = NULL;
-			blas.get_threads = NULL;
-			blas.pool_init = NULL;
-			blas.pool_shutdown = NULL;
-			blas.get_config = NULL;
-			blas.get_corename = NULL;
+			memset(&blas, 0, sizeof(blas));
+			blas.st = keep;
+			blas.tried = 1;
 		}
 	}
 	if (blas.handle)
@@ -453,6 +452,8 @@ mg_blas_set_threads(int n)
 	ensure_loaded();
 	if (n < 1 || blas.set_threads == NULL)
 		return;
+	if (n > blas.pool_max)
+		blas.pool_max = n;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &saved);
 	/*
@@ -461,21 +462,23 @@ mg_blas_set_threads(int n)
 	 * caller's signal mask (it does so even at one thread once the pool
 	 * has grown).
 	 */
-	if (blas.pool_init != NULL)
+	if (blas.pool_init != NULL && blas.pool_max > 1)
 		blas.pool_init();
 	blas.set_threads(n);
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 }
 
 /*
- * Join OpenBLAS's worker threads, if any (see the file header); the next
- * mg_blas_set_threads(n > 1) starts them again.  Returns 1 when the library
- * can do this, 0 when its pool stays parked.
+ * Join OpenBLAS's worker threads (see the file header); the next
+ * mg_blas_set_threads starts them again.  Returns 1 when it joined a pool
+ * that can have workers, 0 when there is nothing to join (the pool never
+ * had more than one thread: the common case costs nothing) or the library
+ * cannot do it (its pool stays parked).
  */
 int
 mg_blas_release_threads(void)
 {
-	if (!blas.tried || blas.pool_shutdown == NULL)
+	if (!blas.tried || blas.pool_shutdown == NULL || blas.pool_max <= 1)
 		return 0;
 	blas.pool_shutdown();
 	return 1;

@@ -53,7 +53,6 @@
 #include "mimgan_pg.h"
 
 #define MG_MAX_NAME_LEN 63
-#define ShownName(s) MgShownText(s)
 
 /* ERROR unless name is a valid model name. */
 void
@@ -64,7 +63,7 @@ MgCheckModelName(const char *name)
 	if (len < 1 || len > MG_MAX_NAME_LEN || strchr(name, '@') != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid model name \"%s\"", ShownName(name)),
+				 errmsg("invalid model name \"%s\"", MgShownText(name)),
 				 errhint("A model name has 1 to %d bytes and no \"@\".",
 						 MG_MAX_NAME_LEN)));
 }
@@ -110,7 +109,7 @@ MgParseModelSpec(const char *spec, char **name, int32 *version)
 bad:
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid model spec \"%s\"", ShownName(spec)),
+			 errmsg("invalid model spec \"%s\"", MgShownText(spec)),
 			 errhint("Name a model as 'name' (its latest version) or 'name@N' with a version N >= 1.")));
 }
 
@@ -323,7 +322,6 @@ MgModelMetaJson(const char *source, int ncols, char **cols,
 	return buf.data;
 }
 
-#define AppendJsonDouble(buf, d) MgAppendJsonNumber(buf, d)
 
 /* The preprocessing of a model as jsonb (for mimgan.model.preprocessing). */
 static Jsonb *
@@ -347,14 +345,14 @@ PrepToJsonb(const mg_model *model)
 		{
 			if (i > 0)
 				appendStringInfoString(&buf, ", ");
-			AppendJsonDouble(&buf, p->shift ? p->shift[i] : NAN);
+			MgAppendJsonNumber(&buf, p->shift ? p->shift[i] : NAN);
 		}
 		appendStringInfoString(&buf, "], \"scale\": [");
 		for (i = 0; i < p->m; i++)
 		{
 			if (i > 0)
 				appendStringInfoString(&buf, ", ");
-			AppendJsonDouble(&buf, p->scale ? p->scale[i] : NAN);
+			MgAppendJsonNumber(&buf, p->scale ? p->scale[i] : NAN);
 		}
 		appendStringInfoString(&buf, "]}");
 	}
@@ -574,9 +572,6 @@ BadMeta(const char *detail)
 			 errhint("Pass a value returned by mimgan_export().")));
 }
 
-/* ERROR for a blob mimgan_import cannot load (MgThrowUserBlob). */
-#define ImportThrow(st, name) \
-	MgThrowUserBlob((st), psprintf("cannot import model \"%s\"", (name)))
 
 PG_FUNCTION_INFO_V1(mimgan_import);
 
@@ -608,7 +603,7 @@ mimgan_import(PG_FUNCTION_ARGS)
 	st = mg_model_deserialize((const uint8_t *) VARDATA(blob), VARSIZE(blob) - VARHDRSZ,
 							  &MgPgAlloc, &model);
 	if (st != MG_OK)
-		ImportThrow(st, name);
+		MgThrowUserBlob(st, psprintf("cannot import model \"%s\"", name));
 	if (model->meta == NULL || model->meta_len == 0)
 		BadMeta("The blob has no metadata block.");
 
@@ -662,13 +657,13 @@ mimgan_import(PG_FUNCTION_ARGS)
 	appendStringInfo(&tr, "{\"imported\": true, \"epochs\": %d, \"rows\": " INT64_FORMAT
 					 ", \"windows\": " INT64_FORMAT ", \"series\": %d, \"loss_d\": ",
 					 s->epochs_run, (int64) s->n_rows, (int64) s->n_windows, s->n_series);
-	AppendJsonDouble(&tr, s->loss_d);
+	MgAppendJsonNumber(&tr, s->loss_d);
 	appendStringInfoString(&tr, ", \"loss_g\": ");
-	AppendJsonDouble(&tr, s->loss_g);
+	MgAppendJsonNumber(&tr, s->loss_g);
 	appendStringInfoString(&tr, ", \"d_real\": ");
-	AppendJsonDouble(&tr, s->d_real);
+	MgAppendJsonNumber(&tr, s->d_real);
 	appendStringInfoString(&tr, ", \"d_fake\": ");
-	AppendJsonDouble(&tr, s->d_fake);
+	MgAppendJsonNumber(&tr, s->d_fake);
 	appendStringInfoChar(&tr, '}');
 
 	version = MgSaveModel(name, source, ncols, cols, order_by, series_by,

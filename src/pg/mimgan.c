@@ -68,6 +68,11 @@ int			mimgan_max_train_memory = MIMGAN_DEFAULT_MAX_TRAIN_MEMORY;
 int			mimgan_score_batch = MIMGAN_DEFAULT_SCORE_BATCH;
 int			mimgan_model_cache_size = MIMGAN_DEFAULT_MODEL_CACHE_SIZE;
 
+/* thread count last given to OpenBLAS (0: none yet) */
+static int	blas_threads_applied = 0;
+/* MgBlasRelease joined the pool: the next core call restarts it */
+static bool blas_pool_joined = false;
+
 /* -1: self-check not yet run; 0: passed; 1: failed (reference sgemm used) */
 static int	blas_selfcheck_state = -1;
 /* threads last applied to OpenBLAS, 0: none yet */
@@ -179,8 +184,13 @@ MgEnsureBlas(void)
 					 errdetail("BLAS: %s", mg_blas_info()),
 					 errhint("Results stay correct but training is slower; check the OpenBLAS installation.")));
 	}
-	/* every call: also restarts, masked, a pool MgBlasRelease joined */
-	mg_blas_set_threads(mimgan_blas_threads);
+	/* a changed setting, or restart (masked) a pool MgBlasRelease joined */
+	if (blas_threads_applied != mimgan_blas_threads || blas_pool_joined)
+	{
+		mg_blas_set_threads(mimgan_blas_threads);
+		blas_threads_applied = mimgan_blas_threads;
+		blas_pool_joined = false;
+	}
 }
 
 /*
@@ -191,7 +201,8 @@ MgEnsureBlas(void)
 void
 MgBlasRelease(void)
 {
-	mg_blas_release_threads();
+	if (mg_blas_release_threads())
+		blas_pool_joined = true;
 }
 
 /* Transaction end: no OpenBLAS worker survives a failed call. */

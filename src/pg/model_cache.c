@@ -99,6 +99,7 @@ MgModelCacheXactCallback(XactEvent event, void *arg)
 {
 	MgCacheEntry **pp;
 	Size		limit = (Size) mimgan_model_cache_size * 1024;
+	Size		total;
 
 	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
 		event != XACT_EVENT_PARALLEL_COMMIT &&
@@ -121,7 +122,8 @@ MgModelCacheXactCallback(XactEvent event, void *arg)
 		pp = &e->next;
 	}
 
-	while (cache_head != NULL && CacheBytes(NULL) > limit)
+	total = CacheBytes(NULL);
+	while (cache_head != NULL && total > limit)
 	{
 		MgCacheEntry **oldest = &cache_head;
 		MgCacheEntry *victim;
@@ -131,6 +133,7 @@ MgModelCacheXactCallback(XactEvent event, void *arg)
 				oldest = pp;
 		victim = *oldest;
 		*oldest = victim->next;
+		total -= victim->bytes;
 		FreeEntry(victim);
 	}
 }

@@ -55,10 +55,6 @@
 
 #include "mimgan_pg.h"
 
-/* windows per mg_score_windows_ex call of mg_score_series (core score.c) */
-#define MG_EXPLAIN_CHUNK MG_SCORE_CHUNK
-/* per-window seed mix of init_latent (core invert.c) */
-#define MG_EXPLAIN_SEED_MIX MG_WINDOW_SEED_MIX
 /* windows per independent scoring call here (bounds the residual buffer) */
 #define MG_EXPLAIN_PIECE 512
 #define MG_ALIAS "mimgan_src_row"
@@ -229,8 +225,8 @@ PlanSeries(RangeSeries *s, int L, const mg_score_opts *o, bool chain,
 	{
 		/* back to the start of the round-robin block (within the chunk) */
 		int64		g = s->gwin0 + s->i_lo;
-		int64		c0 = (g / MG_EXPLAIN_CHUNK) * MG_EXPLAIN_CHUNK;
-		int64		nc = Min(MG_EXPLAIN_CHUNK, total_windows - c0);
+		int64		c0 = (g / MG_SCORE_CHUNK) * MG_SCORE_CHUNK;
+		int64		nc = Min(MG_SCORE_CHUNK, total_windows - c0);
 		int64		bt = Min(nc, (int64) o->batch);
 		int64		rounds = (nc + bt - 1) / bt;
 
@@ -285,7 +281,7 @@ ScorePlan(MgRangeScored *res, RangeSeries *ser, int nser, const double *X,
 	int64		maxpiece = MG_EXPLAIN_PIECE;
 
 	if (chain)
-		maxpiece = MG_EXPLAIN_CHUNK;
+		maxpiece = MG_SCORE_CHUNK;
 	P = palloc_extended(sizeof(float) * nbuf * model->k, MCXT_ALLOC_HUGE);
 	E = palloc_extended(sizeof(float) * nbuf * m, MCXT_ALLOC_HUGE);
 	wdis = palloc_extended(sizeof(float) * maxpiece * L, MCXT_ALLOC_HUGE);
@@ -308,8 +304,8 @@ ScorePlan(MgRangeScored *res, RangeSeries *ser, int nser, const double *X,
 		while (i <= s->i_hi)
 		{
 			int64		g = s->gwin0 + i;
-			int64		c0 = (g / MG_EXPLAIN_CHUNK) * MG_EXPLAIN_CHUNK;
-			int64		nc = Min(MG_EXPLAIN_CHUNK, total_windows - c0);
+			int64		c0 = (g / MG_SCORE_CHUNK) * MG_SCORE_CHUNK;
+			int64		nc = Min(MG_SCORE_CHUNK, total_windows - c0);
 			int64		bt = Min(nc, (int64) res->opts.batch);
 			int64		rounds = (nc + bt - 1) / bt;
 			int64		w0 = g - c0;
@@ -335,7 +331,7 @@ ScorePlan(MgRangeScored *res, RangeSeries *ser, int nser, const double *X,
 			nw = end - i + 1;
 			for (w = 0; w < nw; w++)
 				starts[w] = s->off + WindowStart(s, i + w, L, o.step) - s->a;
-			o.seed = res->opts.seed + MG_EXPLAIN_SEED_MIX * (uint64) w0;
+			o.seed = res->opts.seed + MG_WINDOW_SEED_MIX * (uint64) w0;
 			st = mg_score_windows_ex(model, &MgPgAlloc, P, E, nbuf, starts, nw,
 									 &o, &cb, wdis, wrec, wres);
 			if (st != MG_OK)
