@@ -67,6 +67,18 @@ like($bg->{stderr}, qr/canceling statement due to user request/,
 	'bulk scoring is cancelled by pg_cancel_backend (57014)');
 $bg->{stderr} = '';
 
+# statement_timeout during the same bulk scoring: 57014, and scoring works
+# again afterwards
+{
+	my ($ret, $out, $err) = $node->psql('postgres',
+		"SET statement_timeout = '1s'; $score",
+		timeout => 120);
+	like($err, qr/canceling statement due to statement timeout/,
+		'bulk scoring is stopped by statement_timeout (57014)');
+	is($node->safe_psql('postgres', q{SET statement_timeout = '1s'; SELECT count(*) FROM mimgan_score('small_m', NULL::metrics, '{"step": 20}')}),
+		'4000', 'a new session scores normally after the timed-out scoring');
+}
+
 # memory: a long scoring loop in one backend does not grow its contexts
 my $mem_sql = q{SELECT sum(total_bytes) FROM pg_backend_memory_contexts};
 $bg->query(q{SELECT count(*) FROM mimgan_score('small_m', NULL::metrics, '{"step": 20}')});
