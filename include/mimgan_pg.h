@@ -99,7 +99,27 @@ typedef struct MgModelEntry
 	int32		seq_len;
 	double		threshold;
 	mg_model   *model;			/* deserialized in CurrentMemoryContext */
+	bool		per_series;		/* trained with per_series: series models */
+	MemoryContext cxt;			/* the entry's context */
+	struct HTAB *series;		/* series key -> model looked up (series.c) */
 } MgModelEntry;
+
+/* ---- per-series models (series.c) ---- */
+/* longest series key that can have a model of its own, in bytes */
+#define MG_MAX_SERIES_KEY 1024
+/* Whether mimgan.model_series exists (0.2.0 schema). */
+extern bool MgHaveSeriesTable(void);
+/* The model scoring series key (NULL: the NULL key) of e and its
+ * threshold: the series' own model when e has per-series models and one
+ * for key, else e's shared model. */
+extern const mg_model *MgSeriesModel(MgModelEntry *e, const char *key,
+									 double *threshold);
+/* Seed of the model of series key, from the training seed. */
+extern uint64 MgSeriesSeed(uint64 seed, const char *key);
+/* Insert the model of series key into version name@version. */
+extern void MgSaveSeriesModel(const char *name, int32 version,
+							  const char *key, double threshold,
+							  Jsonb *training, bytea *blob);
 
 /* ---- one window (window_agg.c) ---- */
 /* DIRE score of the last step of X [L][m] scored as one window; false
@@ -169,6 +189,7 @@ typedef struct MgSourceData
 	int64	   *valid_index;	/* [nrows]: row -> index in X, or -1 */
 	int			nseries;
 	int64	   *series_start;	/* [nseries + 1], over valid rows */
+	char	  **series_key;		/* [nseries] key as text, NULL: NULL key */
 	Datum	   *rows;			/* [nrows] composite Datums, if keep_rows */
 	double	   *label;			/* [nrows], if label_col */
 	bool	   *label_null;		/* [nrows], if label_col */
@@ -199,6 +220,8 @@ typedef struct MgScored
 	double	   *dis;			/* [src->nvalid] */
 	double	   *rec;			/* [src->nvalid] */
 	float	   *resid;			/* [src->nvalid][m], or NULL if top_k == 0 */
+	double	   *thr;			/* [src->nvalid] per-series thresholds, or
+								 * NULL: threshold for every row */
 } MgScored;
 
 /* Relation of the row type of argument argno (NULL::some_table); ERROR
@@ -216,6 +239,8 @@ extern Jsonb *MgExtractTopK(Jsonb *opts, int *top_k);
 /* text[] of the top_k columns by resid[0..m) (idx: top_k ints scratch). */
 extern Datum MgTopColsArray(const float *resid, int m, char **cols,
 							int top_k, int *idx);
+/* The threshold of valid row vi (per-series models have their own). */
+extern double MgScoredThreshold(const MgScored *res, int64 vi);
 /* Index into res->score of source row i, or -1 when the row has no score
  * (skipped for a missing value, or its series is shorter than seq_len). */
 extern int64 MgScoredIndex(const MgScored *res, int64 i);
@@ -253,6 +278,9 @@ extern void MgAppendJsonNumber(StringInfo buf, double d);
 #define MG_MAX_SHOWN_LEN 64
 /* s, or its first MG_MAX_SHOWN_LEN bytes and "..." (error messages). */
 extern const char *MgShownText(const char *s);
+/* Boolean option key of opts (already checked by the option parser),
+ * dflt when absent. */
+extern bool MgOptionBool(Jsonb *opts, const char *key, bool dflt);
 /* "a, b, c": names quoted as identifiers when needed, comma-separated. */
 extern char *MgJoinIdentifiers(char **names, int n);
 
@@ -270,6 +298,7 @@ typedef struct MgRangeScored
 	int64		nrows;			/* rows of [from, to], (series, order) order */
 	Datum	   *rows;			/* [nrows] composite source rows */
 	char	  **key;			/* [nrows] series key as text (NULL: none) */
+	double	   *thr;			/* [nrows] threshold of the row's series */
 	bool	   *scored;			/* [nrows] */
 	double	   *score;			/* [nrows] (valid when scored) */
 	double	   *dis;

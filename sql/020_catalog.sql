@@ -19,7 +19,7 @@ SELECT mimgan_import('copy', mimgan_export('metrics_mimgan'));
 SELECT mimgan_import('copy', mimgan_export('metrics_mimgan@1'));
 SELECT spec, source, cols, order_by, series_by, seq_len, threshold = (
            SELECT threshold FROM mimgan.model WHERE name = 'metrics_mimgan') AS same_threshold,
-       options = (SELECT options - 'on_missing' - 'verbose' FROM mimgan.model
+       options = (SELECT options - 'on_missing' - 'verbose' - 'per_series' FROM mimgan.model
                   WHERE name = 'metrics_mimgan') AS same_options,
        (training ->> 'imported')::boolean AS imported, epochs, windows,
        owner = current_user AS mine

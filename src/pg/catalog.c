@@ -135,7 +135,9 @@ NoSuchModel(const char *spec, const char *name, int32 version)
  */
 #define LOAD_COLUMNS \
 	"SELECT version, owner::text, source, cols, order_by, series_by, seq_len, " \
-	"threshold, weights, xmin, ctid FROM mimgan.model m " \
+	"threshold, weights, xmin, ctid, " \
+	"coalesce((options OPERATOR(pg_catalog.->>) 'per_series')::boolean, false) " \
+	"FROM mimgan.model m " \
 	"WHERE name OPERATOR(pg_catalog.=) $1 AND ($2 OPERATOR(pg_catalog.=) 0 " \
 	"OR version OPERATOR(pg_catalog.=) $2) "
 #define LOAD_QUERY LOAD_COLUMNS "ORDER BY version DESC LIMIT 1"
@@ -219,6 +221,8 @@ LoadEntry(const char *spec, bool want_model, bytea **blob_out)
 	e->series_by = isnull ? NULL : TextDatumGetCString(d);
 	e->seq_len = DatumGetInt32(SPI_getbinval(tup, td, 7, &isnull));
 	e->threshold = DatumGetFloat8(SPI_getbinval(tup, td, 8, &isnull));
+	e->per_series = DatumGetBool(SPI_getbinval(tup, td, 12, &isnull));
+	e->cxt = callerctx;
 	xmin = DatumGetTransactionId(SPI_getbinval(tup, td, 10, &isnull));
 	tid = *((ItemPointer) DatumGetPointer(SPI_getbinval(tup, td, 11, &isnull)));
 	/* the blob is detoasted only when the cache does not have the model */

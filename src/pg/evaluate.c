@@ -8,7 +8,9 @@
  * (so 2, -1 and Infinity are anomalies).  Rows whose score is NULL
  * (skipped for a missing value, or in a series shorter than seq_len) or
  * whose label is NULL or NaN (an unknown label, as pandas writes a missing
- * one) take no part in the metrics.  A metric that is undefined on the data (e.g. roc_auc without
+ * one) take no part in the metrics.  With per-series models each row is
+ * flagged at its series model's threshold: precision, recall and f1 are
+ * those of the flags, and "threshold" is NULL unless all are equal.  A metric that is undefined on the data (e.g. roc_auc without
  * any anomaly) is returned as NULL.
  *
  * src/pg/evaluate.c
@@ -59,6 +61,7 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 	MgScored   *res;
 	MgSourceData *src;
 	double	   *score;
+	double	   *margin = NULL;
 	uint8	   *label;
 	int64		n = 0;
 	int64		nscored = 0;
@@ -66,6 +69,7 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 	int64		i;
 	mg_metrics	mt;
 	mg_status	st;
+	double		own_thr;
 
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -81,6 +85,7 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 
 	res = MgScoreRelation(model_spec, relid, options, false, label_col, 0);
 	src = res->src;
+	own_thr = res->threshold;
 
 	/*
 	 * Rows in (series, order) order; a row without a score or a label gets
@@ -92,6 +97,9 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 							MCXT_ALLOC_HUGE);
 	label = palloc_extended(sizeof(uint8) * (src->nrows + src->nseries + 1),
 							MCXT_ALLOC_HUGE);
+	if (res->thr != NULL)
+		margin = palloc_extended(sizeof(double) * (src->nrows + src->nseries + 1),
+								 MCXT_ALLOC_HUGE);
 	for (i = 0; i < src->nrows; i++)
 	{
 		int64		vi = MgScoredIndex(res, i);
@@ -105,6 +113,8 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 		{
 			score[n] = NAN;
 			label[n] = 0;
+			if (margin != NULL)
+				margin[n] = NAN;
 			n++;
 			series++;
 		}
@@ -112,11 +122,15 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 		{
 			score[n] = NAN;
 			label[n] = 0;
+			if (margin != NULL)
+				margin[n] = NAN;
 		}
 		else
 		{
 			score[n] = res->score[vi];
 			label[n] = (src->label[i] != 0.0);
+			if (margin != NULL)
+				margin[n] = res->score[vi] - res->thr[vi];
 			nscored++;
 		}
 		n++;
@@ -131,6 +145,28 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 						   label_col)));
 
 	st = mg_evaluate(&MgPgAlloc, score, label, n, res->threshold, &mt);
+	if (st == MG_OK && margin != NULL)
+	{
+		mg_metrics	mt_own;
+
+		/*
+		 * Per-series thresholds: precision, recall and f1 of the flags,
+		 * score > its series' threshold, i.e. score - threshold > 0.
+		 */
+		st = mg_evaluate(&MgPgAlloc, margin, label, n, 0.0, &mt_own);
+		mt.precision = mt_own.precision;
+		mt.recall = mt_own.recall;
+		mt.f1 = mt_own.f1;
+		/* one threshold is reported only when every series has the same */
+		for (i = 0; i < src->nvalid; i++)
+			if (res->thr[i] != res->thr[0])
+			{
+				own_thr = NAN;
+				break;
+			}
+		if (!isnan(own_thr) && src->nvalid > 0)
+			own_thr = res->thr[0];
+	}
 	if (st != MG_OK)
 		MgThrow(st, psprintf("cannot evaluate model \"%s\" on relation \"%s\"",
 							 model_spec, get_rel_name(relid)));
@@ -147,7 +183,7 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 	PutMetric(rsinfo, "pr_auc", mt.pr_auc);
 	PutMetric(rsinfo, "n", (double) mt.n);
 	PutMetric(rsinfo, "n_anomalies", (double) mt.n_pos);
-	PutMetric(rsinfo, "threshold", res->threshold);
+	PutMetric(rsinfo, "threshold", own_thr);
 	PutMetric(rsinfo, "best_cut", mt.best_cut);
 
 	return (Datum) 0;

@@ -121,7 +121,7 @@ mimgan_explain(PG_FUNCTION_ARGS)
 			values[1] = Float8GetDatum(res->score[k]);
 			values[2] = Float8GetDatum(res->dis[k]);
 			values[3] = Float8GetDatum(res->rec[k]);
-			values[4] = BoolGetDatum(res->score[k] > res->threshold);
+			values[4] = BoolGetDatum(res->score[k] > res->thr[k]);
 			nulls[1] = nulls[2] = nulls[3] = nulls[4] = false;
 			if (top_k > 0)
 			{

@@ -97,6 +97,7 @@ static const MgOptDef train_opts[] = {
 	{"resid_norm", MG_OPT_ENUM, "none|train", "'none' or 'train'"},
 	{"resid_agg", MG_OPT_ENUM, "mean|rms|max", "'mean', 'rms' or 'max'"},
 	{"smooth", MG_OPT_INT, NULL, "an integer from 1 to 10000 (1: off)"},
+	{"per_series", MG_OPT_BOOL, NULL, "true or false"},
 	{NULL, 0, NULL, NULL}
 };
 
@@ -114,6 +115,7 @@ static const MgOptDef score_opts[] = {
 	{"seed", MG_OPT_UINT64, NULL, "an integer from 0 to 18446744073709551615"},
 	{"encoder", MG_OPT_BOOL, NULL, "true or false"},
 	{"smooth", MG_OPT_INT, NULL, "an integer from 1 to 10000 (1: off)"},
+	{"per_series", MG_OPT_BOOL, NULL, "true or false (false: the shared model only)"},
 	{NULL, 0, NULL, NULL}
 };
 
@@ -522,6 +524,8 @@ MgParseTrainOptionsFrom(Jsonb *opts, const mg_config *base, mg_config *cfg,
 			*verbose = (o->i != 0);
 		else if (strcmp(k, "on_missing") == 0)
 			*missing_skip = (o->i == 1);
+		else if (strcmp(k, "per_series") == 0)
+			 /* read by train.c */ ;
 		else
 			elog(ERROR, "option \"%s\" not handled", k);
 #undef SETI

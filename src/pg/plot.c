@@ -227,6 +227,9 @@ mimgan_plot(PG_FUNCTION_ARGS)
 					 errhint("Choose one series with the \"series\" option, e.g. options => '{\"series\": \"%s\"}'.",
 							 res->key[0] ? res->key[0] : "...")));
 
+	/* the series' threshold (per-series models have their own) */
+	if (n > 0)
+		res->threshold = res->thr[0];
 	sel = ChooseColumns(fcinfo, res, &nsel);
 
 	values = palloc_extended(sizeof(double) * Max(n, 1) * nsel, MCXT_ALLOC_HUGE);

@@ -77,6 +77,10 @@ typedef struct RangeSeries
 	int64		b;
 	int64		off;			/* buffer row of position a */
 	int64		got;			/* usable rows read so far */
+	int64		tw;				/* windows of the scoring call it is part of */
+	const mg_model *model;		/* the model scoring it (per-series models) */
+	mg_score_opts opts;			/* its scoring options */
+	double		thr;			/* its threshold */
 } RangeSeries;
 
 /* Start of window i of a series with n rows (stride step, length L). */
@@ -191,9 +195,9 @@ Int8Array(const int64 *v, int n)
  * need.
  */
 static void
-PlanSeries(RangeSeries *s, int L, const mg_score_opts *o, bool chain,
-		   int64 total_windows)
+PlanSeries(RangeSeries *s, int L, bool chain)
 {
+	const mg_score_opts *o = &s->opts;
 	int			step = o->step;
 	int64		lo_start,
 				hi_start,
@@ -226,7 +230,7 @@ PlanSeries(RangeSeries *s, int L, const mg_score_opts *o, bool chain,
 		/* back to the start of the round-robin block (within the chunk) */
 		int64		g = s->gwin0 + s->i_lo;
 		int64		c0 = (g / MG_SCORE_CHUNK) * MG_SCORE_CHUNK;
-		int64		nc = Min(MG_SCORE_CHUNK, total_windows - c0);
+		int64		nc = Min(MG_SCORE_CHUNK, s->tw - c0);
 		int64		bt = Min(nc, (int64) o->batch);
 		int64		rounds = (nc + bt - 1) / bt;
 
@@ -264,11 +268,12 @@ UsablePredicate(const MgModelEntry *e, const char *order_by)
 static void
 ScorePlan(MgRangeScored *res, RangeSeries *ser, int nser, const double *X,
 		  int64 nbuf, double *sdis, double *srec, float *cnt, float *sres,
-		  bool chain, int64 total_windows)
+		  bool chain)
 {
 	const mg_model *model = res->entry->model;
 	int			L = model->cfg.seq_len;
 	int			m = model->m;
+	int			k = model->k;
 	float	   *P;
 	float	   *E;
 	float	   *wdis;
@@ -282,17 +287,12 @@ ScorePlan(MgRangeScored *res, RangeSeries *ser, int nser, const double *X,
 
 	if (chain)
 		maxpiece = MG_SCORE_CHUNK;
-	P = palloc_extended(sizeof(float) * nbuf * model->k, MCXT_ALLOC_HUGE);
+	P = palloc_extended(sizeof(float) * nbuf * k, MCXT_ALLOC_HUGE);
 	E = palloc_extended(sizeof(float) * nbuf * m, MCXT_ALLOC_HUGE);
 	wdis = palloc_extended(sizeof(float) * maxpiece * L, MCXT_ALLOC_HUGE);
 	wrec = palloc_extended(sizeof(float) * maxpiece * L, MCXT_ALLOC_HUGE);
 	wres = palloc_extended(sizeof(float) * maxpiece * L * m, MCXT_ALLOC_HUGE);
 	starts = palloc(sizeof(int64) * maxpiece);
-	st = mg_prep_apply(model->prep, X, nbuf, P);
-	if (st == MG_OK)
-		st = mg_prep_excess(model->prep, X, nbuf, E);
-	if (st != MG_OK)
-		MgThrow(st, "cannot prepare the rows of the range");
 	memset(&cb, 0, sizeof(cb));
 	cb.cancel = MgCancelPending;
 
@@ -300,17 +300,28 @@ ScorePlan(MgRangeScored *res, RangeSeries *ser, int nser, const double *X,
 	{
 		RangeSeries *s = &ser[si];
 		int64		i = s->i_lo;
+		int64		nb = s->b - s->a;
+
+		/* the series' rows prepared by the model scoring it */
+		model = s->model;
+		st = MG_OK;
+		if (nb > 0)
+			st = mg_prep_apply(model->prep, X + s->off * m, nb, P + s->off * k);
+		if (st == MG_OK && nb > 0)
+			st = mg_prep_excess(model->prep, X + s->off * m, nb, E + s->off * m);
+		if (st != MG_OK)
+			MgThrow(st, "cannot prepare the rows of the range");
 
 		while (i <= s->i_hi)
 		{
 			int64		g = s->gwin0 + i;
 			int64		c0 = (g / MG_SCORE_CHUNK) * MG_SCORE_CHUNK;
-			int64		nc = Min(MG_SCORE_CHUNK, total_windows - c0);
-			int64		bt = Min(nc, (int64) res->opts.batch);
+			int64		nc = Min(MG_SCORE_CHUNK, s->tw - c0);
+			int64		bt = Min(nc, (int64) s->opts.batch);
 			int64		rounds = (nc + bt - 1) / bt;
 			int64		w0 = g - c0;
 			int64		end = s->i_hi;	/* last window of this piece */
-			mg_score_opts o = res->opts;
+			mg_score_opts o = s->opts;
 			int64		nw,
 						w;
 
@@ -331,7 +342,7 @@ ScorePlan(MgRangeScored *res, RangeSeries *ser, int nser, const double *X,
 			nw = end - i + 1;
 			for (w = 0; w < nw; w++)
 				starts[w] = s->off + WindowStart(s, i + w, L, o.step) - s->a;
-			o.seed = res->opts.seed + MG_WINDOW_SEED_MIX * (uint64) w0;
+			o.seed = s->opts.seed + MG_WINDOW_SEED_MIX * (uint64) w0;
 			st = mg_score_windows_ex(model, &MgPgAlloc, P, E, nbuf, starts, nw,
 									 &o, &cb, wdis, wrec, wres);
 			if (st != MG_OK)
@@ -398,6 +409,7 @@ MgScoreRange(const char *model_spec, Oid relid, Jsonb *options,
 	int			m;
 	int			i;
 	bool		chain;
+	bool		each;			/* per-series models score their series */
 	double	   *X;
 	int64	   *outbuf;			/* [nrows]: buffer row of an output row, or -1 */
 	double	   *sdis;
@@ -438,6 +450,7 @@ MgScoreRange(const char *model_spec, Oid relid, Jsonb *options,
 				 errhint("Use a step between 1 and %d so that every row is covered by a window.", L)));
 	chain = !(res->opts.use_encoder && e->model->e_params != NULL) &&
 		res->opts.warm_start;
+	each = e->per_series && MgOptionBool(options, "per_series", true);
 
 	ord_type = get_atttype(relid, get_attnum(relid, res->order_by));
 	typname = format_type_be_qualified(ord_type);
@@ -505,7 +518,9 @@ MgScoreRange(const char *model_spec, Oid relid, Jsonb *options,
 			s->J = (s->n - L) / res->opts.step + 1;
 			s->nwin = s->J + (((s->J - 1) * res->opts.step != s->n - L) ? 1 : 0);
 		}
-		s->gwin0 = total_windows;
+		/* per-series models: each series is a scoring call of its own */
+		s->gwin0 = each ? 0 : total_windows;
+		s->tw = s->nwin;
 		total_windows += s->nwin;
 		s->selected = s->inrange > 0 &&
 			(!series_given ||
@@ -516,10 +531,24 @@ MgScoreRange(const char *model_spec, Oid relid, Jsonb *options,
 	}
 	SPI_freetuptable(SPI_tuptable);
 
-	/* plan the windows, lay out the buffer */
+	/* the model of each series; plan the windows, lay out the buffer */
 	for (i = 0; i < nser; i++)
 	{
-		PlanSeries(&ser[i], L, &res->opts, chain, total_windows);
+		RangeSeries *s = &ser[i];
+
+		s->model = e->model;
+		s->opts = res->opts;
+		s->thr = res->threshold;
+		if (each && s->selected)
+		{
+			double		unused;
+
+			s->model = MgSeriesModel(e, s->key, &unused);
+			MgParseScoreOptions(options, s->model, &s->opts, &s->thr);
+		}
+		if (!each)
+			s->tw = total_windows;
+		PlanSeries(s, L, chain);
 		ser[i].off = nbuf;
 		nbuf += ser[i].b - ser[i].a;
 	}
@@ -533,6 +562,7 @@ MgScoreRange(const char *model_spec, Oid relid, Jsonb *options,
 
 	res->rows = MemoryContextAlloc(callerctx, sizeof(Datum));
 	res->key = MemoryContextAlloc(callerctx, sizeof(char *));
+	res->thr = MemoryContextAlloc(callerctx, sizeof(double));
 	outbuf = MemoryContextAlloc(callerctx, sizeof(int64));
 	X = MemoryContextAllocExtended(callerctx, sizeof(double) * Max(nbuf, 1) * m,
 								   MCXT_ALLOC_HUGE);
@@ -632,10 +662,12 @@ MgScoreRange(const char *model_spec, Oid relid, Jsonb *options,
 						cap_out = Max(cap_out * 2, 256);
 						res->rows = repalloc_huge(res->rows, sizeof(Datum) * cap_out);
 						res->key = repalloc_huge(res->key, sizeof(char *) * cap_out);
+						res->thr = repalloc_huge(res->thr, sizeof(double) * cap_out);
 						outbuf = repalloc_huge(outbuf, sizeof(int64) * cap_out);
 					}
 					res->rows[res->nrows] = isnull ? (Datum) 0 : datumCopy(d, false, -1);
 					res->key[res->nrows] = s->key;
+					res->thr[res->nrows] = s->thr;
 					outbuf[res->nrows] = brow;
 					res->nrows++;
 					MemoryContextSwitchTo(old);
@@ -661,8 +693,7 @@ MgScoreRange(const char *model_spec, Oid relid, Jsonb *options,
 	if (nbuf > 0)
 	{
 		MgEnsureBlas();
-		ScorePlan(res, ser, nser, X, nbuf, sdis, srec, cnt, sres, chain,
-				  total_windows);
+		ScorePlan(res, ser, nser, X, nbuf, sdis, srec, cnt, sres, chain);
 		MgBlasRelease();
 	}
 

@@ -246,7 +246,8 @@ MgReadSource(const MgReadSpec *spec)
 	int			i;
 	int64		cap_rows = 0,
 				cap_valid = 0,
-				cap_series = 0;
+				cap_series = 0,
+				cap_keys = 0;
 	int64		budget = (int64) mimgan_max_train_memory * 1024;
 	int64		bytes = 0;
 	int64		bytes_per_row;
@@ -295,6 +296,7 @@ MgReadSource(const MgReadSpec *spec)
 	src->X = palloc_extended(sizeof(double), MCXT_ALLOC_HUGE);
 	src->valid_index = palloc_extended(sizeof(int64), MCXT_ALLOC_HUGE);
 	src->series_start = palloc_extended(sizeof(int64), MCXT_ALLOC_HUGE);
+	src->series_key = palloc_extended(sizeof(char *), MCXT_ALLOC_HUGE);
 	if (spec->keep_rows)
 		src->rows = palloc_extended(sizeof(Datum), MCXT_ALLOC_HUGE);
 	if (spec->label_col != NULL)
@@ -465,6 +467,10 @@ MgReadSource(const MgReadSpec *spec)
 				{
 					src->series_start = GrowArray(src->series_start, &cap_series,
 												  src->nseries + 2, sizeof(int64));
+					src->series_key = GrowArray(src->series_key, &cap_keys,
+												src->nseries + 1, sizeof(char *));
+					src->series_key[src->nseries] = prev_series == NULL ? NULL :
+						MemoryContextStrdup(callerctx, prev_series);
 					src->series_start[src->nseries++] = v;
 					series_pending = false;
 				}

@@ -50,6 +50,9 @@
 
 PG_FUNCTION_INFO_V1(mimgan_score);
 
+static mg_status ScoreEachSeries(MgScored *res, Jsonb *options,
+								 const mg_callbacks *cb);
+
 /*
  * Relation whose row type is the type of argument argno (an anyelement
  * such as NULL::metrics); ERROR when it is not the row type of a table,
@@ -187,13 +190,69 @@ MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
 	MgSourceAsData(res->src, &data);
 	memset(&cb, 0, sizeof(cb));
 	cb.cancel = MgCancelPending;
-	st = mg_score_series(entry->model, &MgPgAlloc, &data, &res->opts, &cb,
-						 res->score, res->dis, res->rec, res->resid);
+	if (entry->per_series && MgOptionBool(options, "per_series", true))
+		st = ScoreEachSeries(res, options, &cb);
+	else
+		st = mg_score_series(entry->model, &MgPgAlloc, &data, &res->opts, &cb,
+							 res->score, res->dis, res->rec, res->resid);
 	MgBlasRelease();
 	if (st != MG_OK)
 		MgThrow(st, psprintf("cannot score relation \"%s\" with model \"%s\"",
 							 get_rel_name(relid), model_spec));
 	return res;
+}
+
+/*
+ * Score a model with per-series models: each series by its own model (the
+ * shared one for series without), with that model's threshold unless the
+ * options give one; res->thr gets each row's threshold.
+ */
+static mg_status
+ScoreEachSeries(MgScored *res, Jsonb *options, const mg_callbacks *cb)
+{
+	MgSourceData *src = res->src;
+	int			m = src->m;
+	int			i;
+
+	res->thr = palloc_extended(sizeof(double) * src->nvalid, MCXT_ALLOC_HUGE);
+	for (i = 0; i < src->nseries; i++)
+	{
+		int64		a = src->series_start[i];
+		int64		n = src->series_start[i + 1] - a;
+		int64		local_start[2] = {0, n};
+		double		thr;
+		const mg_model *model = MgSeriesModel(res->entry, src->series_key[i], &thr);
+		mg_score_opts o;
+		mg_data		data;
+		mg_status	st;
+		int64		r;
+
+		CHECK_FOR_INTERRUPTS();
+		MgParseScoreOptions(options, model, &o, &thr);
+		data.X = src->X + a * m;
+		data.n = n;
+		data.m = m;
+		data.series_start = local_start;
+		data.nseries = 1;
+		st = mg_score_series(model, &MgPgAlloc, &data, &o, cb,
+							 res->score + a, res->dis + a, res->rec + a,
+							 res->resid ? res->resid + a * m : NULL);
+		if (st != MG_OK)
+			return st;
+		for (r = 0; r < n; r++)
+			res->thr[a + r] = thr;
+	}
+	return MG_OK;
+}
+
+/*
+ * The threshold of valid row vi: its series model's (per-series models)
+ * or the model's.
+ */
+double
+MgScoredThreshold(const MgScored *res, int64 vi)
+{
+	return res->thr != NULL ? res->thr[vi] : res->threshold;
 }
 
 /*
@@ -295,7 +354,7 @@ mimgan_score(PG_FUNCTION_ARGS)
 			values[1] = Float8GetDatum(s);
 			values[2] = Float8GetDatum(res->dis[vi]);
 			values[3] = Float8GetDatum(res->rec[vi]);
-			values[4] = BoolGetDatum(s > res->threshold);
+			values[4] = BoolGetDatum(s > MgScoredThreshold(res, vi));
 			memset(nulls + 1, false, sizeof(bool) * 4);
 			if (res->resid != NULL)
 			{

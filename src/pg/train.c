@@ -283,6 +283,170 @@ CheckWarmStart(const MgModelEntry *w, int ncols, int seq_len,
 					 cfg->pca_components, keep);
 }
 
+/*
+ * Whether series i of src gets a model of its own: a non-NULL key of at
+ * most MG_MAX_SERIES_KEY bytes and at least seq_len usable rows.
+ */
+static bool
+SeriesTrainable(const MgSourceData *src, int i, int seq_len)
+{
+	return src->series_key[i] != NULL &&
+		strlen(src->series_key[i]) <= MG_MAX_SERIES_KEY &&
+		src->series_start[i + 1] - src->series_start[i] >= seq_len;
+}
+
+/*
+ * Train and save the model of every trainable series of src as part of
+ * name@version (per_series): the same configuration as the shared model,
+ * a seed mixed from the training seed and the key, the series' own
+ * preprocessing and threshold.  A warm start's source with per-series
+ * models warm-starts each series from its model of the same key (series
+ * it has no model for train from scratch).  meta is the shared model's
+ * metadata, so that an exported series model is self-contained.  Each series trains in its own
+ * memory context, deleted once its model is saved.
+ */
+static void
+TrainSeriesModels(const char *name, int32 version, const char *relname,
+				  const char *meta, const MgSourceData *src,
+				  const mg_config *cfg, MgModelEntry *warm, bool verbose,
+				  int ntrain)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	int			done = 0;
+	int			i;
+
+	for (i = 0; i < src->nseries; i++)
+	{
+		const char *key = src->series_key[i];
+		int64		a = src->series_start[i];
+		int64		n = src->series_start[i + 1] - a;
+		MemoryContext sctx;
+		int64		local_start[2];
+		mg_data		data;
+		mg_config	scfg = *cfg;
+		mg_model   *model;
+		const mg_model *from = NULL;
+		mg_callbacks cb;
+		MgTrainLog	log;
+		mg_alloc	budget_alloc;
+		MgBudget	budget;
+		mg_status	st;
+		TimestampTz t0;
+		double		secs;
+		uint8_t    *buf;
+		size_t		len;
+		bytea	   *blob;
+		StringInfoData tr;
+		char	   *what;
+
+		CHECK_FOR_INTERRUPTS();
+		if (!SeriesTrainable(src, i, cfg->seq_len))
+			continue;
+		done++;
+		sctx = AllocSetContextCreate(outer, "mimgan series train",
+									 ALLOCSET_DEFAULT_SIZES);
+		MemoryContextSwitchTo(sctx);
+		what = psprintf("cannot train the model of series \"%s\" of model \"%s\"",
+						MgShownText(key), name);
+		MgProgressBegin(name, psprintf("%s, series %d of %d", relname, done, ntrain));
+		MgProgressPhase(MG_PROGRESS_PREPARING);
+
+		/* the series alone */
+		local_start[0] = 0;
+		local_start[1] = n;
+		data.X = src->X + a * src->m;
+		data.n = n;
+		data.m = src->m;
+		data.series_start = local_start;
+		data.nseries = 1;
+		scfg.seed = MgSeriesSeed(cfg->seed, key);
+		if (warm != NULL && warm->per_series)
+		{
+			double		unused;
+			const mg_model *wm = MgSeriesModel(warm, key, &unused);
+
+			if (wm != warm->model)
+				from = wm;
+		}
+
+		memset(&log, 0, sizeof(log));
+		log.encoder = cfg->encoder != 0;
+		log.name = name;
+		log.cap = 16;
+		log.info = palloc(sizeof(mg_epoch_info) * log.cap);
+		log.seconds = palloc(sizeof(double) * log.cap);
+		memset(&cb, 0, sizeof(cb));
+		cb.cancel = MgCancelPending;
+		cb.progress = TrainProgress;
+		cb.step = TrainStep;
+		cb.arg = &log;
+
+		MgBudgetAlloc(&budget_alloc, &budget,
+					  (int64) mimgan_max_train_memory * 1024 -
+					  (int64) MemoryContextMemAllocated(outer, true));
+		t0 = GetCurrentTimestamp();
+		log.last = log.train_start = t0;
+		st = mg_fit_warm(&budget_alloc, &scfg, &data, (mg_model *) from, &cb,
+						 &model);
+		MgBlasRelease();
+		if (st == MG_ERR_NOMEM && budget.exceeded)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("%s: training needs more than mimgan.max_train_memory (%d kB)",
+							what, mimgan_max_train_memory),
+					 errhint("Lower batch_size, seq_len, hidden_g or hidden_d, or raise mimgan.max_train_memory.")));
+		if (st != MG_OK)
+			MgThrow(st, what);
+		secs = (double) (GetCurrentTimestamp() - t0) / USECS_PER_SEC;
+		MgProgressPhase(MG_PROGRESS_SAVING);
+
+		model->meta = (char *) meta;
+		model->meta_len = (uint32_t) strlen(meta);
+		st = mg_model_serialize(model, &MgPgAlloc, &buf, &len);
+		if (st != MG_OK)
+			MgThrow(st, what);
+		blob = palloc_extended(len + VARHDRSZ, MCXT_ALLOC_HUGE);
+		SET_VARSIZE(blob, len + VARHDRSZ);
+		memcpy(VARDATA(blob), buf, len);
+
+		initStringInfo(&tr);
+		appendStringInfo(&tr, "{\"epochs\": %d, \"rows\": " INT64_FORMAT
+						 ", \"windows\": " INT64_FORMAT ", \"seed\": " UINT64_FORMAT,
+						 model->stats.epochs_run, n,
+						 (int64) model->stats.n_windows, scfg.seed);
+		AppendNum(&tr, "loss_d", model->stats.loss_d);
+		AppendNum(&tr, "loss_g", model->stats.loss_g);
+		if (model->cfg.encoder)
+			AppendNum(&tr, "loss_rec", model->stats.loss_rec);
+		AppendNum(&tr, "d_real", model->stats.d_real);
+		AppendNum(&tr, "d_fake", model->stats.d_fake);
+		AppendNum(&tr, "train_score_mean", model->stats.train_score_mean);
+		AppendNum(&tr, "train_score_sd", model->stats.train_score_sd);
+		AppendNum(&tr, "train_seconds", secs);
+		appendStringInfo(&tr, ", \"memory_kb\": " INT64_FORMAT,
+						 (MemoryContextMemAllocated(outer, true) + budget.peak) / 1024);
+		if (from != NULL)
+			appendStringInfo(&tr, ", \"warm_start_from\": \"%s@%d\"",
+							 warm->name, warm->version);
+		appendStringInfoChar(&tr, '}');
+
+		MgSaveSeriesModel(name, version, key, model->threshold,
+						  DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+															 CStringGetDatum(tr.data))),
+						  blob);
+		if (verbose)
+			ereport(NOTICE,
+					(errmsg("model \"%s\" version %d: series %d of %d saved",
+							name, version, done, ntrain),
+					 errdetail("Series \"%s\": %d epochs on " INT64_FORMAT " windows in %.1f s; threshold %.4f.",
+							   MgShownText(key), model->stats.epochs_run,
+							   (int64) model->stats.n_windows, secs,
+							   model->threshold)));
+		MemoryContextSwitchTo(outer);
+		MemoryContextDelete(sctx);
+	}
+}
+
 /* The training itself; mimgan_train wraps it to end the progress report. */
 static text *
 TrainModel(FunctionCallInfo fcinfo)
@@ -331,6 +495,8 @@ TrainModel(FunctionCallInfo fcinfo)
 	char	   *what;
 	char	   *warm_spec;
 	MgModelEntry *warm = NULL;
+	bool		per_series;
+	int			ntrain = 0;
 
 	/* a model is saved at the end: refuse before reading anything */
 	PreventCommandIfReadOnly("mimgan_train()");
@@ -406,6 +572,18 @@ TrainModel(FunctionCallInfo fcinfo)
 	cfg.seq_len = seq_len;
 	if (warm != NULL)
 		CheckWarmStart(warm, ncols, seq_len, &cfg);
+	per_series = MgOptionBool(opts, "per_series",
+							  warm != NULL && warm->per_series);
+	if (per_series && series_by == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"per_series\" needs a series_by column"),
+				 errhint("Pass series_by => 'the column that names each series', or leave \"per_series\" out to train one model.")));
+	if (per_series && !MgHaveSeriesTable())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("option \"per_series\" needs version 0.2.0 of the extension's SQL objects"),
+				 errhint("Run ALTER EXTENSION mimgan UPDATE.")));
 	if (cfg.pca_components > ncols)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -455,6 +633,11 @@ TrainModel(FunctionCallInfo fcinfo)
 				 errdetail("The longest series has " INT64_FORMAT " usable rows (" INT64_FORMAT " usable of " INT64_FORMAT " rows in %d series).",
 						   longest, src->nvalid, src->nrows, src->nseries),
 				 errhint("Use a smaller seq_len, or train on more data.")));
+
+	if (per_series)
+		for (i = 0; i < src->nseries; i++)
+			if (SeriesTrainable(src, i, seq_len))
+				ntrain++;
 
 	/* train */
 	memset(&log, 0, sizeof(log));
@@ -537,13 +720,16 @@ TrainModel(FunctionCallInfo fcinfo)
 		appendStringInfoString(&tr, ", \"warm_start_from\": ");
 		escape_json(&tr, psprintf("%s@%d", warm->name, warm->version));
 	}
+	if (per_series)
+		appendStringInfo(&tr, ", \"series_models\": %d", ntrain);
 	appendStringInfo(&tr, ", \"data_md5\": \"%s\"}", md5);
 
 	/* effective options: the configuration plus the glue's own keys */
 	options = MgConfigToJsonb(&cfg);
-	extra_text = psprintf("{\"on_missing\": \"%s\", \"verbose\": %s}",
+	extra_text = psprintf("{\"on_missing\": \"%s\", \"verbose\": %s, \"per_series\": %s}",
 						  missing_skip ? "skip" : "error",
-						  verbose ? "true" : "false");
+						  verbose ? "true" : "false",
+						  per_series ? "true" : "false");
 	extra = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(extra_text)));
 	options = DatumGetJsonbP(DirectFunctionCall2(jsonb_concat,
 												 JsonbPGetDatum(options),
@@ -553,6 +739,9 @@ TrainModel(FunctionCallInfo fcinfo)
 						  DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(tr.data))),
 						  model, blob);
 	SaveTrainingLog(name, version, &log);
+	if (per_series)
+		TrainSeriesModels(name, version, relname, model->meta, src, &cfg, warm,
+						  verbose, ntrain);
 
 	if (verbose)
 		ereport(NOTICE,

@@ -329,7 +329,6 @@ static void
 FlagRows(FlagCtx *fc)
 {
 	MgModelEntry *entry;
-	const mg_model *model;
 	Oid			relid = RelationGetRelid(fc->rel);
 	const char *order_by;
 	const char *series_by;
@@ -364,10 +363,17 @@ FlagRows(FlagCtx *fc)
 	Datum	   *flag_score;
 	int			nflag = 0;
 	int64		w;
+	int64	   *blk_w0;			/* [series + 1]: first window of each series */
+	const mg_model **blk_model;	/* [series]: the model scoring it */
+	double	   *blk_thr;		/* [series]: its threshold */
+	double	   *wthr;			/* [nwin]: threshold of each window */
+	double	   *wscore;			/* [nwin]: score of each window's last row */
+	int			nblk = 0;
+	int			b,
+				b_end;
 
 	/* the model, and its columns in this table */
 	entry = MgLoadModel(fc->model_spec);
-	model = entry->model;
 	L = entry->seq_len;
 	m = entry->ncols;
 	MgCheckColumns(relid, m, entry->cols);
@@ -392,6 +398,8 @@ FlagRows(FlagCtx *fc)
 					 qorder);
 	for (j = 0; j < m; j++)
 		appendStringInfo(&sql, ", (n.%s)::float8", quote_identifier(entry->cols[j]));
+	/* the series key as text picks the series' model (per-series models) */
+	appendStringInfo(&sql, ", %s", series_by ? psprintf("(n.%s)::text", qseries) : "NULL::text");
 	appendStringInfo(&sql,
 					 " FROM (SELECT row_number() OVER () AS %s, t.* FROM %s t) n"
 					 " ORDER BY %s%s n.%s, n.%s",
@@ -452,6 +460,9 @@ FlagRows(FlagCtx *fc)
 	rowrn = palloc_extended(sizeof(int64) * cap, MCXT_ALLOC_HUGE);
 	starts = palloc_extended(sizeof(int64) * nnew, MCXT_ALLOC_HUGE);
 	winrn = palloc_extended(sizeof(int64) * nnew, MCXT_ALLOC_HUGE);
+	blk_w0 = palloc(sizeof(int64) * (ngroups + 1));
+	blk_model = palloc(sizeof(const mg_model *) * (ngroups + 1));
+	blk_thr = palloc(sizeof(double) * (ngroups + 1));
 
 	i = 0;
 	while (i < nnew)
@@ -466,8 +477,14 @@ FlagRows(FlagCtx *fc)
 		bool		ord_null = isnull;
 		int64		block = total;
 		uint64		e;
+		Datum		keyd = SPI_getbinval(first, desc, 5 + m, &isnull);
 
 		CHECK_FOR_INTERRUPTS();
+		/* the model of this series: its own (per-series models) or the model */
+		blk_w0[nblk] = nwin;
+		blk_model[nblk] = MgSeriesModel(entry, isnull ? NULL : TextDatumGetCString(keyd),
+										&blk_thr[nblk]);
+		nblk++;
 		/* rows of this series: [i, e) */
 		for (e = i + 1; e < nnew; e++)
 			if (DatumGetInt64(SPI_getbinval(newrows->vals[e], desc, 2,
@@ -545,16 +562,41 @@ FlagRows(FlagCtx *fc)
 	if (nwin == 0)
 		return;
 
-	/* one batch for every window of every series */
+	/*
+	 * One batch for every window of the series sharing a model: all of
+	 * them, unless the model has per-series models.
+	 */
 	MgEnsureBlas();
 	dis = palloc_extended(sizeof(float) * nwin * L, MCXT_ALLOC_HUGE);
 	rec = palloc_extended(sizeof(float) * nwin * L, MCXT_ALLOC_HUGE);
-	mg_score_opts_from_model(model, &opts);
-	opts.batch = mimgan_score_batch;
+	wthr = palloc_extended(sizeof(double) * nwin, MCXT_ALLOC_HUGE);
+	wscore = palloc_extended(sizeof(double) * nwin, MCXT_ALLOC_HUGE);
 	memset(&cb, 0, sizeof(cb));
 	cb.cancel = MgCancelPending;
-	st = mg_score_raw_windows(model, &MgPgAlloc, X, total, starts, nwin,
-							  &opts, &cb, dis, rec, NULL);
+	blk_w0[nblk] = nwin;
+	st = MG_OK;
+	for (b = 0; b < nblk && st == MG_OK; b = b_end)
+	{
+		int64		w0 = blk_w0[b];
+
+		for (b_end = b + 1; b_end < nblk && blk_model[b_end] == blk_model[b] &&
+			 blk_thr[b_end] == blk_thr[b]; b_end++)
+			;
+		if (blk_w0[b_end] == w0)
+			continue;
+		mg_score_opts_from_model(blk_model[b], &opts);
+		opts.batch = mimgan_score_batch;
+		st = mg_score_raw_windows(blk_model[b], &MgPgAlloc, X, total, starts + w0,
+								  blk_w0[b_end] - w0, &opts, &cb,
+								  dis + (size_t) w0 * L, rec + (size_t) w0 * L, NULL);
+		for (w = w0; w < blk_w0[b_end]; w++)
+		{
+			size_t		last = (size_t) w * L + L - 1;
+
+			wscore[w] = opts.lambda * dis[last] + (1.0 - opts.lambda) * rec[last];
+			wthr[w] = blk_thr[b];
+		}
+	}
 	MgBlasRelease();
 	if (st != MG_OK)
 		MgThrow(st, psprintf("cannot score the rows inserted into %s with model \"%s\"",
@@ -564,10 +606,9 @@ FlagRows(FlagCtx *fc)
 	flag_score = palloc(sizeof(Datum) * nwin);
 	for (w = 0; w < nwin; w++)
 	{
-		size_t		last = (size_t) w * L + L - 1;
-		double		s = opts.lambda * dis[last] + (1.0 - opts.lambda) * rec[last];
+		double		s = wscore[w];
 
-		if (s > entry->threshold)
+		if (s > wthr[w])
 		{
 			flag_rn[nflag] = Int64GetDatum(winrn[w]);
 			flag_score[nflag] = Float8GetDatum(s);

@@ -16,6 +16,7 @@
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/jsonb.h"
 
 #include "mimgan_pg.h"
 
@@ -82,4 +83,26 @@ MgModelSpecArg(FunctionCallInfo fcinfo, int argno)
 				 errmsg("model name must not be NULL"),
 				 errhint("Pass the model as 'name' or 'name@version'.")));
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/*
+ * The boolean option key of opts, dflt when absent; the option parser
+ * (options.c) has checked that it is true, false, 0 or 1.
+ */
+bool
+MgOptionBool(Jsonb *opts, const char *key, bool dflt)
+{
+	JsonbValue	v;
+
+	if (opts == NULL || !JB_ROOT_IS_OBJECT(opts) || JB_ROOT_IS_SCALAR(opts) ||
+		getKeyJsonValueFromContainer(&opts->root, key, strlen(key), &v) == NULL)
+		return dflt;
+	if (v.type == jbvBool)
+		return v.val.boolean;
+	if (v.type == jbvNumeric)	/* 0 or 1 */
+		return !DatumGetBool(DirectFunctionCall2(numeric_eq,
+												 NumericGetDatum(v.val.numeric),
+												 DirectFunctionCall1(int4_numeric,
+																	 Int32GetDatum(0))));
+	return dflt;
 }

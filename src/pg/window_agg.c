@@ -22,6 +22,11 @@
  * a NaN score; values far out of the training range that overflow only
  * the reconstruction residual score +Infinity (as in mimgan_score).
  *
+ * mimgan_window_score_series('m', host::text, VARIADIC ARRAY[...]) also
+ * passes the row's series key: a model trained with per_series scores the
+ * frame with that series' model (series.c), and the plain form refuses
+ * such a model.  The key must be the same on every row of a frame.
+ *
  * Each window is inverted on its own, from the same initial latent (the
  * window index is always 0), so a window's score does not depend on the
  * other rows of the query; it differs from mimgan_score's, which averages
@@ -50,6 +55,9 @@ typedef struct MgWindowState
 {
 	char	   *spec;			/* model spec of the first row */
 	MgModelEntry *entry;		/* cached for the query by the sfunc */
+	const mg_model *model;		/* the model scoring the frame */
+	bool		with_series;	/* the series form */
+	char	   *series;			/* its series key (NULL: NULL key) */
 	int			m;				/* values per row */
 	int64		n;				/* rows appended */
 	int64		cap;			/* rows allocated: seq_len */
@@ -58,6 +66,7 @@ typedef struct MgWindowState
 } MgWindowState;
 
 PG_FUNCTION_INFO_V1(mimgan_window_score_sfunc);
+PG_FUNCTION_INFO_V1(mimgan_window_score_series_sfunc);
 PG_FUNCTION_INFO_V1(mimgan_window_score_final);
 
 /* ERROR: the frame holds more than seq_len rows. */
@@ -81,12 +90,26 @@ ShownSpec(text *t)
 	return MgShownText(text_to_cstring(t));
 }
 
-/*
- * mimgan_window_score_sfunc(state internal, model text, vals float8[])
- */
-Datum
-mimgan_window_score_sfunc(PG_FUNCTION_ARGS)
+/* Whether the text t equals the C string s (NULL: a NULL argument). */
+static bool
+SameText(const char *s, text *t)
 {
+	if (s == NULL || t == NULL)
+		return s == NULL && t == NULL;
+	return strlen(s) == VARSIZE_ANY_EXHDR(t) &&
+		memcmp(s, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)) == 0;
+}
+
+/*
+ * The transition of both forms: arguments (state, model, vals), or
+ * (state, model, series, vals) with_series.
+ */
+static Datum
+Transition(FunctionCallInfo fcinfo, bool with_series)
+{
+	int			valarg = with_series ? 3 : 2;
+	text	   *series = (with_series && !PG_ARGISNULL(2)) ?
+		PG_GETARG_TEXT_PP(2) : NULL;
 	MemoryContext aggctx;
 	MemoryContext oldctx;
 	MgWindowState *state;
@@ -116,10 +139,29 @@ mimgan_window_score_sfunc(PG_FUNCTION_ARGS)
 		/* loaded once per query: the cache lives in fn_mcxt */
 		entry = MgLoadModelCached(fcinfo->flinfo, spec);
 
+		if (entry->per_series && !with_series)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("model \"%s\" has one model per series: the series key is needed",
+							MgShownText(spec)),
+					 errhint("Pass the key of the row's series as text: mimgan_window_score_series('%s', %s::text, VARIADIC ARRAY[...]).",
+							 MgShownText(spec),
+							 entry->series_by ? quote_identifier(entry->series_by) : "series")));
+
 		oldctx = MemoryContextSwitchTo(aggctx);
 		state = palloc0(sizeof(MgWindowState));
 		state->spec = pstrdup(spec);
 		state->entry = entry;
+		state->with_series = with_series;
+		state->series = series ? text_to_cstring(series) : NULL;
+		MemoryContextSwitchTo(oldctx);
+		{
+			double		unused;
+
+			/* a lookup made once per key for the query (in the entry) */
+			state->model = MgSeriesModel(entry, state->series, &unused);
+		}
+		oldctx = MemoryContextSwitchTo(aggctx);
 		state->m = entry->ncols;
 		state->cap = Max(entry->seq_len, 1);
 		state->X = palloc(sizeof(double) * state->cap * state->m);
@@ -129,16 +171,22 @@ mimgan_window_score_sfunc(PG_FUNCTION_ARGS)
 	{
 		text	   *t = PG_GETARG_TEXT_PP(1);
 
-		if (strlen(state->spec) != VARSIZE_ANY_EXHDR(t) ||
-			memcmp(state->spec, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)) != 0)
+		if (!SameText(state->spec, t))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("model \"%s\" differs from model \"%s\" of an earlier row of the frame",
 							ShownSpec(t), state->spec),
 					 errhint("Pass the same model to every row, e.g. as a constant.")));
+		if (!SameText(state->series, series))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("series \"%s\" differs from series \"%s\" of an earlier row of the frame",
+							series ? MgShownText(text_to_cstring(series)) : "NULL",
+							state->series ? MgShownText(state->series) : "NULL"),
+					 errhint("Partition the window by the series column: OVER (PARTITION BY ... ORDER BY ...).")));
 	}
 
-	if (PG_ARGISNULL(2))
+	if (PG_ARGISNULL(valarg))
 	{
 		/* a NULL array: the whole row is missing */
 		state->missing = true;
@@ -148,7 +196,7 @@ mimgan_window_score_sfunc(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		arr = PG_GETARG_ARRAYTYPE_P(2);
+		arr = PG_GETARG_ARRAYTYPE_P(valarg);
 		if (ARR_NDIM(arr) > 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -192,6 +240,26 @@ mimgan_window_score_sfunc(PG_FUNCTION_ARGS)
 }
 
 /*
+ * mimgan_window_score_sfunc(state internal, model text, vals float8[])
+ */
+Datum
+mimgan_window_score_sfunc(PG_FUNCTION_ARGS)
+{
+	return Transition(fcinfo, false);
+}
+
+/*
+ * mimgan_window_score_series_sfunc(state internal, model text, series
+ * text, vals float8[]): the form with the series key, which picks the series'
+ * model of a model with per-series models.
+ */
+Datum
+mimgan_window_score_series_sfunc(PG_FUNCTION_ARGS)
+{
+	return Transition(fcinfo, true);
+}
+
+/*
  * mimgan_window_score_final(state internal) RETURNS float8
  *
  * Reads the state only: window functions call it once per row.
@@ -209,7 +277,7 @@ mimgan_window_score_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	state = (MgWindowState *) PG_GETARG_POINTER(0);
-	model = state->entry->model;
+	model = state->model;
 	L = state->entry->seq_len;
 
 	if (state->n > L)
