@@ -126,6 +126,30 @@ SELECT mimgan_window_score_series('ps', host, VARIADIC ARRAY[cpu, mem, io])
   OVER (ORDER BY ts, host ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
 FROM ps_src WHERE host IN ('a', 'b') OFFSET 20 LIMIT 1;
 
+-- bad input to mimgan_window_score_series
+SELECT c.n, c.label, r.code, r.style, r.message
+FROM (VALUES
+  (1, 'NULL model', $$SELECT mimgan_window_score_series(NULL, host, cpu, mem, io) OVER (PARTITION BY host ORDER BY ts ROWS 9 PRECEDING) FROM ps_src$$, NULL),
+  (2, 'unknown model', $$SELECT mimgan_window_score_series('ps_nope', host, cpu, mem, io) OVER (PARTITION BY host ORDER BY ts ROWS 9 PRECEDING) FROM ps_src$$, 'ps_nope'),
+  (3, 'two values for three columns', $$SELECT mimgan_window_score_series('ps', host, cpu, mem) OVER (PARTITION BY host ORDER BY ts ROWS 9 PRECEDING) FROM ps_src$$, 'ps'),
+  (4, 'frame too long', $$SELECT mimgan_window_score_series('ps', host, cpu, mem, io) OVER (PARTITION BY host ORDER BY ts ROWS 10 PRECEDING) FROM ps_src$$, 'ps'),
+  (5, 'key of 2 kB changing within a frame', $$SELECT mimgan_window_score_series('ps', repeat('k', 2000 + ts), cpu, mem, io) OVER (ORDER BY ts ROWS 9 PRECEDING) FROM ps_src WHERE host = 'a'$$, 'kkk'),
+  (6, 'key of 2 kB: shared model', $$SELECT mimgan_window_score_series('ps', repeat('k', 2000), cpu, mem, io) OVER (ORDER BY ts ROWS 9 PRECEDING) FROM ps_src WHERE host = 'a'$$, NULL),
+  (7, 'scoring option per_series as a string', $$SELECT * FROM mimgan_score('ps', NULL::ps_src, '{"per_series": "false"}')$$, 'per_series'),
+  (8, 'explain with per_series 2', $$SELECT * FROM mimgan_explain('ps', NULL::ps_src, 1, 10, '{"per_series": 2}')$$, 'per_series')
+) AS c(n, label, q, needle),
+LATERAL regress_util.try(c.q, c.needle) AS r
+ORDER BY c.n;
+-- a key too long to have a model is scored by the shared model
+SELECT bool_and(w1.s = w2.s) AS long_key_shared, count(*) AS windows
+FROM (SELECT ts, mimgan_window_score_series('ps', repeat('k', 2000), VARIADIC ARRAY[cpu, mem, io])
+          OVER (ORDER BY ts ROWS BETWEEN 9 PRECEDING AND CURRENT ROW) AS s
+      FROM ps_src WHERE host = 'a') w1
+JOIN (SELECT ts, mimgan_window_score_series('ps', NULL::text, VARIADIC ARRAY[cpu, mem, io])
+          OVER (ORDER BY ts ROWS BETWEEN 9 PRECEDING AND CURRENT ROW) AS s
+      FROM ps_src WHERE host = 'a') w2 ON w1.ts = w2.ts
+WHERE w1.s IS NOT NULL;
+
 -- explain: the same scores and flags as mimgan_score, series by series
 SELECT (e.r).host, count(*) AS rows,
        max(abs(e.score - p.score)) < 1e-6 AS same_scores,

@@ -26,6 +26,8 @@ FROM generate_series(1, 240) i;
 SELECT mimgan_train('m', ARRAY['a','b','c'], 6, 't', 'host', 'dr_m', '$opts');
 SELECT mimgan_train('m', ARRAY['a','b'], 4, 't', NULL, 'dr_m', '$opts');
 SELECT mimgan_pin('dr_m\@2');
+SELECT mimgan_train('m', ARRAY['a','b','c'], 6, 't', 'host', 'dr_ps',
+                    '{"per_series":true,"epochs":1,"hidden_g":4,"hidden_d":4,"batch_size":8,"latent_dim":2,"seed":2,"threshold_windows":8}');
 });
 
 # What must survive: the blobs, the catalog rows, the training log and the
@@ -39,6 +41,8 @@ my %q = (
 	log => q{SELECT count(*) || ':' || md5(string_agg(l::text, ',' ORDER BY version, epoch)) FROM mimgan.training_log l},
 	score1 => q{SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s', (s.r).t, (s.r).host, s.score, s.dis_score, s.rec_score, s.is_anomaly, s.top_cols), E'\n' ORDER BY (s.r).host, (s.r).t) FROM mimgan_score('dr_m@1', NULL::m, '{"seed":7}') s},
 	score2 => q{SELECT string_agg(format('%s|%s|%s', (s.r).t, s.score, s.is_anomaly), E'\n' ORDER BY (s.r).t) FROM mimgan_score('dr_m', NULL::m, '{"seed":7}') s},
+	series_models => q{SELECT string_agg(s.series || ':' || s.threshold || ':' || md5(s.weights) || ':' || (s.training ->> 'seed'), ',' ORDER BY s.series) FROM mimgan.model_series s},
+	score_ps => q{SELECT string_agg(format('%s|%s|%s|%s', (s.r).t, (s.r).host, s.score, s.is_anomaly), E'\n' ORDER BY (s.r).host, (s.r).t) FROM mimgan_score('dr_ps', NULL::m) s},
 );
 my %before;
 $before{$_} = $node->safe_psql('src', $q{$_}) for sort keys %q;
@@ -47,6 +51,7 @@ ok(length($before{export1}) > 200, 'dr_m@1 exports a non-trivial blob');
 like($before{pins}, qr/^dr_m\@2:/, 'dr_m@2 is pinned before the dump');
 isnt($before{export1}, $before{export2}, 'the two versions have different blobs');
 like($before{score1}, qr/^\d+\|h\d\|[-0-9.e+]+\|/m, 'dr_m@1 scores the rows');
+like($before{series_models}, qr/^h0:[^,]+,h1:[^,]+$/, 'dr_ps has a model per series before the dump');
 my $rescored = $node->safe_psql('src', $q{score1});
 is($rescored, $before{score1}, 'scoring is repeatable in the source database');
 

@@ -97,6 +97,14 @@ my %before;
 $before{$_} = $node->safe_psql('old', $q{$_}) for sort keys %q;
 like($before{versions}, qr/^up_m\@1:6:a\/b\/c:[-0-9.e]+,up_m\@2:4:a\/b:/, 'two versions trained under 0.1.0');
 
+# per-series models need the 0.2.0 objects: refused until the update
+{
+	my ($r, $o, $e) = $node->psql('old',
+		qq{SELECT mimgan_train('m', ARRAY['a','b'], 4, 't', 'host', 'up_ps', '{"per_series":true}')});
+	like($e, qr/option "per_series" needs version 0.2.0.*\n.*ALTER EXTENSION mimgan UPDATE/s,
+		'per_series on a 0.1.0 schema is refused with a hint to update');
+}
+
 # pg_dump of the 0.1.0 database, for step 3
 my $dump = $node->basedir . '/old.dump';
 $node->command_ok([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('old') ],
@@ -109,6 +117,11 @@ for my $k (sort keys %q)
 {
 	is($node->safe_psql('old', $q{$k}), $before{$k}, "after the update: $k unchanged");
 }
+is($node->safe_psql('old',
+		qq{SELECT mimgan_train('m', ARRAY['a','b'], 4, 't', 'host', 'up_ps', '{"per_series":true,"epochs":1,"hidden_g":4,"hidden_d":4,"batch_size":8,"latent_dim":2,"seed":3,"threshold_windows":8}');
+		   SELECT count(*) FROM mimgan_series_models WHERE name = 'up_ps'}),
+	"up_ps\n2", 'after the update: per-series models train');
+$node->safe_psql('old', q{SELECT mimgan_drop('up_ps')});
 
 # training and scoring work on the upgraded extension
 $node->safe_psql('old', qq{SELECT mimgan_train('m', ARRAY['a','c'], 5, 't', NULL, 'up_new', '$opts')});
