@@ -114,6 +114,10 @@ extern bool MgHaveSeriesTable(void);
  * for key, else e's shared model. */
 extern const mg_model *MgSeriesModel(MgModelEntry *e, const char *key,
 									 double *threshold);
+/* The same for one use in the current memory context (reset between
+ * series): not remembered, and not cached when the model cache is full. */
+extern const mg_model *MgSeriesModelOnce(MgModelEntry *e, const char *key,
+										 double *threshold);
 /* Seed of the model of series key, from the training seed. */
 extern uint64 MgSeriesSeed(uint64 seed, const char *key);
 /* Insert the model of series key into version name@version. */

@@ -62,6 +62,15 @@ SELECT p.host,
                         abs(p.score - q.score) < 1e-6) AS as_shared
 FROM ps_scores p JOIN ps_shared q ON p.ts = q.ts AND p.host IS NOT DISTINCT FROM q.host
 GROUP BY p.host ORDER BY p.host;
+-- with the model cache full, series models are used once and freed: the
+-- same scores
+SET mimgan.model_cache_size = 1;
+SELECT count(*) FILTER (WHERE s.score IS NOT DISTINCT FROM p.score
+                        AND s.is_anomaly IS NOT DISTINCT FROM p.is_anomaly) AS same,
+       count(*) AS rows
+FROM mimgan_score('ps', NULL::ps_src) s
+JOIN ps_scores p ON p.ts = (s.r).ts AND p.host IS NOT DISTINCT FROM (s.r).host;
+RESET mimgan.model_cache_size;
 -- is_anomaly: score above the threshold of the row's series' model
 SELECT p.host, count(*) FILTER (WHERE p.is_anomaly IS DISTINCT FROM
                                (p.score > coalesce(s.threshold, m.threshold))) AS wrong_flags

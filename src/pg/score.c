@@ -214,20 +214,29 @@ ScoreEachSeries(MgScored *res, Jsonb *options, const mg_callbacks *cb)
 	int			m = src->m;
 	int			i;
 
+	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext seriesctx;
+
 	res->thr = palloc_extended(sizeof(double) * src->nvalid, MCXT_ALLOC_HUGE);
+	/* one series at a time: its model and work space go with the series */
+	seriesctx = AllocSetContextCreate(outer, "mimgan series scoring",
+									  ALLOCSET_DEFAULT_SIZES);
 	for (i = 0; i < src->nseries; i++)
 	{
 		int64		a = src->series_start[i];
 		int64		n = src->series_start[i + 1] - a;
 		int64		local_start[2] = {0, n};
 		double		thr;
-		const mg_model *model = MgSeriesModel(res->entry, src->series_key[i], &thr);
+		const mg_model *model;
 		mg_score_opts o;
 		mg_data		data;
 		mg_status	st;
 		int64		r;
 
 		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(seriesctx);
+		MemoryContextSwitchTo(seriesctx);
+		model = MgSeriesModelOnce(res->entry, src->series_key[i], &thr);
 		MgParseScoreOptions(options, model, &o, &thr);
 		data.X = src->X + a * m;
 		data.n = n;
@@ -237,11 +246,13 @@ ScoreEachSeries(MgScored *res, Jsonb *options, const mg_callbacks *cb)
 		st = mg_score_series(model, &MgPgAlloc, &data, &o, cb,
 							 res->score + a, res->dis + a, res->rec + a,
 							 res->resid ? res->resid + a * m : NULL);
+		MemoryContextSwitchTo(outer);
 		if (st != MG_OK)
 			return st;
 		for (r = 0; r < n; r++)
 			res->thr[a + r] = thr;
 	}
+	MemoryContextDelete(seriesctx);
 	return MG_OK;
 }
 

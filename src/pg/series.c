@@ -53,10 +53,14 @@ MgHaveSeriesTable(void)
 
 /*
  * Read the series model of key for entry e from the catalog into slot;
- * the shared model when there is none.
+ * the shared model when there is none.  transient: the caller uses the
+ * model once; when the model cache is full it is deserialized in the
+ * current memory context instead, so that scoring thousands of series
+ * does not hold every model until the end of the transaction.
  */
 static void
-LoadSeriesModel(MgModelEntry *e, const char *key, MgSeriesSlot *slot)
+LoadSeriesModel(MgModelEntry *e, const char *key, MgSeriesSlot *slot,
+				bool transient)
 {
 	MemoryContext callerctx = CurrentMemoryContext;
 	Oid			argtypes[3] = {TEXTOID, INT4OID, TEXTOID};
@@ -112,7 +116,23 @@ LoadSeriesModel(MgModelEntry *e, const char *key, MgSeriesSlot *slot)
 
 	if (model == NULL)
 	{
-		model = MgModelCacheLoad(cname, e->version, xmin, &tid, blob);
+		int			entries;
+		int64		bytes,
+					hits,
+					misses;
+
+		MgModelCacheStats(&entries, &bytes, &hits, &misses);
+		if (transient && bytes >= (int64) mimgan_model_cache_size * 1024)
+		{
+			mg_status	st = mg_model_deserialize((const uint8_t *) VARDATA_ANY(blob),
+												  VARSIZE_ANY_EXHDR(blob),
+												  &MgPgAlloc, &model);
+
+			if (st != MG_OK)
+				MgThrow(st, psprintf("cannot load model \"%s@%d\"", cname, e->version));
+		}
+		else
+			model = MgModelCacheLoad(cname, e->version, xmin, &tid, blob);
 		pfree(blob);
 	}
 	if (model->m != e->ncols || model->cfg.seq_len != e->seq_len)
@@ -158,7 +178,7 @@ MgSeriesModel(MgModelEntry *e, const char *key, double *threshold)
 
 		PG_TRY();
 		{
-			LoadSeriesModel(e, key, slot);
+			LoadSeriesModel(e, key, slot, false);
 		}
 		PG_CATCH();
 		{
@@ -173,6 +193,26 @@ MgSeriesModel(MgModelEntry *e, const char *key, double *threshold)
 	}
 	*threshold = slot->threshold;
 	return slot->model;
+}
+
+/*
+ * The same for a caller that uses the model once, in the current memory
+ * context (reset between series): nothing is remembered in the entry, and
+ * a model the cache has no room for lives in the current context.
+ */
+const mg_model *
+MgSeriesModelOnce(MgModelEntry *e, const char *key, double *threshold)
+{
+	MgSeriesSlot slot;
+
+	if (!e->per_series || key == NULL || strlen(key) > MG_MAX_SERIES_KEY)
+	{
+		*threshold = e->threshold;
+		return e->model;
+	}
+	LoadSeriesModel(e, key, &slot, true);
+	*threshold = slot.threshold;
+	return slot.model;
 }
 
 /*

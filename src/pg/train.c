@@ -363,7 +363,7 @@ TrainSeriesModels(const char *name, int32 version, const char *relname,
 		if (warm != NULL && warm->per_series)
 		{
 			double		unused;
-			const mg_model *wm = MgSeriesModel(warm, key, &unused);
+			const mg_model *wm = MgSeriesModelOnce(warm, key, &unused);
 
 			if (wm != warm->model)
 				from = wm;
