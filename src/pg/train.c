@@ -284,6 +284,101 @@ CheckWarmStart(const MgModelEntry *w, int ncols, int seq_len,
 }
 
 /*
+ * Append the figures of a fit to the training JSON tr: losses, training
+ * scores, seconds and the memory used.
+ */
+static void
+AppendFitFigures(StringInfo tr, const mg_model *model, double seconds,
+				 int64 memory_bytes)
+{
+	AppendNum(tr, "loss_d", model->stats.loss_d);
+	AppendNum(tr, "loss_g", model->stats.loss_g);
+	if (model->cfg.encoder)
+		AppendNum(tr, "loss_rec", model->stats.loss_rec);
+	AppendNum(tr, "d_real", model->stats.d_real);
+	AppendNum(tr, "d_fake", model->stats.d_fake);
+	AppendNum(tr, "train_score_mean", model->stats.train_score_mean);
+	AppendNum(tr, "train_score_sd", model->stats.train_score_sd);
+	AppendNum(tr, "train_seconds", seconds);
+	appendStringInfo(tr, ", \"memory_kb\": " INT64_FORMAT, memory_bytes / 1024);
+}
+
+/* The model serialised as a bytea; what names it in errors. */
+static bytea *
+ModelBlob(const mg_model *model, const char *what)
+{
+	uint8_t    *buf;
+	size_t		len;
+	bytea	   *blob;
+	mg_status	st = mg_model_serialize(model, &MgPgAlloc, &buf, &len);
+
+	if (st != MG_OK)
+		MgThrow(st, what);
+	blob = palloc_extended(len + VARHDRSZ, MCXT_ALLOC_HUGE);
+	SET_VARSIZE(blob, len + VARHDRSZ);
+	memcpy(VARDATA(blob), buf, len);
+	return blob;
+}
+
+/* Set up the per-epoch log and the core callbacks of one training. */
+static void
+InitTrainLog(MgTrainLog *log, mg_callbacks *cb, const char *name,
+			 bool encoder, bool verbose)
+{
+	memset(log, 0, sizeof(*log));
+	log->verbose = verbose;
+	log->encoder = encoder;
+	log->name = name;
+	log->cap = 16;
+	log->info = palloc(sizeof(mg_epoch_info) * log->cap);
+	log->seconds = palloc(sizeof(double) * log->cap);
+	memset(cb, 0, sizeof(*cb));
+	cb->cancel = MgCancelPending;
+	cb->progress = TrainProgress;
+	cb->step = TrainStep;
+	cb->arg = log;
+}
+
+/*
+ * Train cfg on data (from a warm start's model, or NULL) within what
+ * mimgan.max_train_memory leaves after data_bytes; *seconds gets the
+ * training time and *peak the work space's peak.  what names the model
+ * in errors.
+ */
+static mg_model *
+Fit(const mg_config *cfg, const mg_data *data, const mg_model *from,
+	MgTrainLog *log, mg_callbacks *cb, int64 data_bytes, const char *what,
+	double *seconds, int64 *peak)
+{
+	mg_alloc	budget_alloc;
+	MgBudget	budget;
+	mg_model   *model;
+	mg_status	st;
+	TimestampTz t0;
+
+	MgEnsureBlas();
+	MgBudgetAlloc(&budget_alloc, &budget,
+				  (int64) mimgan_max_train_memory * 1024 - data_bytes);
+	t0 = GetCurrentTimestamp();
+	log->last = log->train_start = t0;
+	st = mg_fit_warm(&budget_alloc, cfg, data, (mg_model *) from, cb, &model);
+	MgBlasRelease();
+	if (st == MG_ERR_NOMEM && budget.exceeded)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s: training needs more than mimgan.max_train_memory (%d kB)",
+						what, mimgan_max_train_memory),
+				 errdetail("The rows read take " INT64_FORMAT " kB; the networks' work space did not fit in the remaining " INT64_FORMAT " kB.",
+						   data_bytes / 1024, Max(budget.limit, 0) / 1024),
+				 errhint("Lower batch_size, seq_len, hidden_g or hidden_d, or raise mimgan.max_train_memory.")));
+	if (st != MG_OK)
+		MgThrow(st, what);
+	*seconds = (double) (GetCurrentTimestamp() - t0) / USECS_PER_SEC;
+	*peak = budget.peak;
+	return model;
+}
+
+/*
  * Whether series i of src gets a model of its own: a non-NULL key of at
  * most MG_MAX_SERIES_KEY bytes and at least seq_len usable rows.
  */
@@ -328,13 +423,9 @@ TrainSeriesModels(const char *name, int32 version, const char *relname,
 		const mg_model *from = NULL;
 		mg_callbacks cb;
 		MgTrainLog	log;
-		mg_alloc	budget_alloc;
-		MgBudget	budget;
-		mg_status	st;
-		TimestampTz t0;
+		int64		data_bytes;
+		int64		peak;
 		double		secs;
-		uint8_t    *buf;
-		size_t		len;
 		bytea	   *blob;
 		StringInfoData tr;
 		char	   *what;
@@ -369,62 +460,22 @@ TrainSeriesModels(const char *name, int32 version, const char *relname,
 				from = wm;
 		}
 
-		memset(&log, 0, sizeof(log));
-		log.encoder = cfg->encoder != 0;
-		log.name = name;
-		log.cap = 16;
-		log.info = palloc(sizeof(mg_epoch_info) * log.cap);
-		log.seconds = palloc(sizeof(double) * log.cap);
-		memset(&cb, 0, sizeof(cb));
-		cb.cancel = MgCancelPending;
-		cb.progress = TrainProgress;
-		cb.step = TrainStep;
-		cb.arg = &log;
+		InitTrainLog(&log, &cb, name, cfg->encoder != 0, false);
 
-		MgBudgetAlloc(&budget_alloc, &budget,
-					  (int64) mimgan_max_train_memory * 1024 -
-					  (int64) MemoryContextMemAllocated(outer, true));
-		t0 = GetCurrentTimestamp();
-		log.last = log.train_start = t0;
-		st = mg_fit_warm(&budget_alloc, &scfg, &data, (mg_model *) from, &cb,
-						 &model);
-		MgBlasRelease();
-		if (st == MG_ERR_NOMEM && budget.exceeded)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("%s: training needs more than mimgan.max_train_memory (%d kB)",
-							what, mimgan_max_train_memory),
-					 errhint("Lower batch_size, seq_len, hidden_g or hidden_d, or raise mimgan.max_train_memory.")));
-		if (st != MG_OK)
-			MgThrow(st, what);
-		secs = (double) (GetCurrentTimestamp() - t0) / USECS_PER_SEC;
+		data_bytes = (int64) MemoryContextMemAllocated(outer, true);
+		model = Fit(&scfg, &data, from, &log, &cb, data_bytes, what, &secs, &peak);
 		MgProgressPhase(MG_PROGRESS_SAVING);
 
 		model->meta = (char *) meta;
 		model->meta_len = (uint32_t) strlen(meta);
-		st = mg_model_serialize(model, &MgPgAlloc, &buf, &len);
-		if (st != MG_OK)
-			MgThrow(st, what);
-		blob = palloc_extended(len + VARHDRSZ, MCXT_ALLOC_HUGE);
-		SET_VARSIZE(blob, len + VARHDRSZ);
-		memcpy(VARDATA(blob), buf, len);
+		blob = ModelBlob(model, what);
 
 		initStringInfo(&tr);
 		appendStringInfo(&tr, "{\"epochs\": %d, \"rows\": " INT64_FORMAT
 						 ", \"windows\": " INT64_FORMAT ", \"seed\": " UINT64_FORMAT,
 						 model->stats.epochs_run, n,
 						 (int64) model->stats.n_windows, scfg.seed);
-		AppendNum(&tr, "loss_d", model->stats.loss_d);
-		AppendNum(&tr, "loss_g", model->stats.loss_g);
-		if (model->cfg.encoder)
-			AppendNum(&tr, "loss_rec", model->stats.loss_rec);
-		AppendNum(&tr, "d_real", model->stats.d_real);
-		AppendNum(&tr, "d_fake", model->stats.d_fake);
-		AppendNum(&tr, "train_score_mean", model->stats.train_score_mean);
-		AppendNum(&tr, "train_score_sd", model->stats.train_score_sd);
-		AppendNum(&tr, "train_seconds", secs);
-		appendStringInfo(&tr, ", \"memory_kb\": " INT64_FORMAT,
-						 (MemoryContextMemAllocated(outer, true) + budget.peak) / 1024);
+		AppendFitFigures(&tr, model, secs, data_bytes + peak);
 		if (from != NULL)
 			appendStringInfo(&tr, ", \"warm_start_from\": \"%s@%d\"",
 							 warm->name, warm->version);
@@ -473,17 +524,12 @@ TrainModel(FunctionCallInfo fcinfo)
 	mg_callbacks cb;
 	MgTrainLog	log;
 	mg_model   *model;
-	mg_status	st;
 	int64		longest = 0;
 	int			usable_series = 0;
 	int			i;
-	TimestampTz t0;
 	double		train_seconds;
-	mg_alloc	budget_alloc;
-	MgBudget	budget;
 	int64		data_bytes;
-	uint8_t    *buf;
-	size_t		len;
+	int64		peak;
 	bytea	   *blob;
 	char		md5[33];
 	const char *errstr = NULL;
@@ -640,18 +686,7 @@ TrainModel(FunctionCallInfo fcinfo)
 				ntrain++;
 
 	/* train */
-	memset(&log, 0, sizeof(log));
-	log.verbose = verbose;
-	log.encoder = cfg.encoder != 0;
-	log.name = name;
-	log.cap = 16;
-	log.info = palloc(sizeof(mg_epoch_info) * log.cap);
-	log.seconds = palloc(sizeof(double) * log.cap);
-	memset(&cb, 0, sizeof(cb));
-	cb.cancel = MgCancelPending;
-	cb.progress = TrainProgress;
-	cb.step = TrainStep;
-	cb.arg = &log;
+	InitTrainLog(&log, &cb, name, cfg.encoder != 0, verbose);
 
 	what = psprintf("cannot train model \"%s\"", name);
 	MgSourceAsData(src, &data);
@@ -662,35 +697,14 @@ TrainModel(FunctionCallInfo fcinfo)
 	 * after the rows read (everything in trainctx so far).
 	 */
 	data_bytes = (int64) MemoryContextMemAllocated(trainctx, true);
-	MgBudgetAlloc(&budget_alloc, &budget,
-				  (int64) mimgan_max_train_memory * 1024 - data_bytes);
-	t0 = GetCurrentTimestamp();
-	log.last = log.train_start = t0;
-	st = mg_fit_warm(&budget_alloc, &cfg, &data, warm ? warm->model : NULL,
-					 &cb, &model);
-	MgBlasRelease();
-	if (st == MG_ERR_NOMEM && budget.exceeded)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s: training needs more than mimgan.max_train_memory (%d kB)",
-						what, mimgan_max_train_memory),
-				 errdetail("The rows read take " INT64_FORMAT " kB; the networks' work space did not fit in the remaining " INT64_FORMAT " kB.",
-						   data_bytes / 1024, Max(budget.limit, 0) / 1024),
-				 errhint("Lower batch_size, seq_len, hidden_g or hidden_d, or raise mimgan.max_train_memory.")));
-	if (st != MG_OK)
-		MgThrow(st, what);
-	train_seconds = (double) (GetCurrentTimestamp() - t0) / USECS_PER_SEC;
+	model = Fit(&cfg, &data, warm ? warm->model : NULL, &log, &cb, data_bytes,
+				what, &train_seconds, &peak);
 	MgProgressPhase(MG_PROGRESS_SAVING);
 
 	/* the blob, self-contained through its metadata */
 	model->meta = MgModelMetaJson(source, ncols, cols, order_by, series_by, seq_len);
 	model->meta_len = (uint32_t) strlen(model->meta);
-	st = mg_model_serialize(model, &MgPgAlloc, &buf, &len);
-	if (st != MG_OK)
-		MgThrow(st, what);
-	blob = palloc_extended(len + VARHDRSZ, MCXT_ALLOC_HUGE);
-	SET_VARSIZE(blob, len + VARHDRSZ);
-	memcpy(VARDATA(blob), buf, len);
+	blob = ModelBlob(model, what);
 
 	/* fingerprint of the training data (valid rows, in order) */
 	if (!pg_md5_hash(src->X, sizeof(double) * src->nvalid * ncols, md5, &errstr))
@@ -704,17 +718,7 @@ TrainModel(FunctionCallInfo fcinfo)
 					 model->stats.epochs_run, src->nrows, src->nvalid,
 					 src->nrows - src->nvalid, (int64) model->stats.n_windows,
 					 src->nseries);
-	AppendNum(&tr, "loss_d", model->stats.loss_d);
-	AppendNum(&tr, "loss_g", model->stats.loss_g);
-	if (model->cfg.encoder)
-		AppendNum(&tr, "loss_rec", model->stats.loss_rec);
-	AppendNum(&tr, "d_real", model->stats.d_real);
-	AppendNum(&tr, "d_fake", model->stats.d_fake);
-	AppendNum(&tr, "train_score_mean", model->stats.train_score_mean);
-	AppendNum(&tr, "train_score_sd", model->stats.train_score_sd);
-	AppendNum(&tr, "train_seconds", train_seconds);
-	appendStringInfo(&tr, ", \"memory_kb\": " INT64_FORMAT,
-					 (data_bytes + budget.peak) / 1024);
+	AppendFitFigures(&tr, model, train_seconds, data_bytes + peak);
 	if (warm != NULL)
 	{
 		appendStringInfoString(&tr, ", \"warm_start_from\": ");
