@@ -11,6 +11,13 @@
  * one) take no part in the metrics.  A metric that is undefined on the data (e.g. roc_auc without
  * any anomaly) is returned as NULL.
  *
+ * The batch threshold rule 'mad' (scoring option "threshold": "mad", for
+ * mimgan_score and mimgan_evaluate only) is applied here too: after
+ * scoring, each series gets the threshold mg_mad_threshold computes from
+ * its own scores, no label being read; precision, recall and f1 are then
+ * taken at these per-series thresholds (mg_flag_prf), and the "threshold"
+ * row is the series' threshold when there is one series, NULL otherwise.
+ *
  * src/pg/evaluate.c
  *
  *-------------------------------------------------------------------------
@@ -28,6 +35,55 @@
 #include "mimgan_pg.h"
 
 PG_FUNCTION_INFO_V1(mimgan_evaluate);
+
+/*
+ * Per-series thresholds of the batch rule 'mad' (see the file header),
+ * one per valid row; res->threshold becomes the only series' threshold,
+ * or NaN when there are several.  A series without any score (shorter
+ * than seq_len) gets NaN: its rows have no score to compare.
+ */
+void
+MgBatchThresholds(MgScored *res, double mad_k)
+{
+	MgSourceData *src = res->src;
+	int			s;
+	int			nthr = 0;
+	double		last = NAN;
+
+	res->row_threshold = palloc_extended(sizeof(double) * Max(src->nvalid, 1),
+										 MCXT_ALLOC_HUGE);
+	for (s = 0; s < src->nseries; s++)
+	{
+		int64		a = src->series_start[s];
+		int64		b = src->series_start[s + 1];
+		double		t;
+		mg_status	st;
+		int64		i;
+
+		CHECK_FOR_INTERRUPTS();
+		st = mg_mad_threshold(&MgPgAlloc, res->score + a, b - a, mad_k, &t);
+		if (st == MG_ERR_NODATA)
+			t = NAN;
+		else if (st != MG_OK)
+			MgThrow(st, "cannot compute the 'mad' threshold");
+		else
+		{
+			nthr++;
+			last = t;
+		}
+		for (i = a; i < b; i++)
+			res->row_threshold[i] = t;
+	}
+	res->threshold = nthr == 1 ? last : NAN;
+}
+
+/* The threshold the score of valid row vi is compared with. */
+double
+MgRowThreshold(const MgScored *res, int64 vi)
+{
+	return res->row_threshold != NULL ? res->row_threshold[vi] :
+		res->threshold;
+}
 
 /* One (metric, value) row; NaN becomes NULL. */
 static void
@@ -59,6 +115,7 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 	MgScored   *res;
 	MgSourceData *src;
 	double	   *score;
+	double	   *thr;
 	uint8	   *label;
 	int64		n = 0;
 	int64		nscored = 0;
@@ -92,6 +149,8 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 							MCXT_ALLOC_HUGE);
 	label = palloc_extended(sizeof(uint8) * (src->nrows + src->nseries + 1),
 							MCXT_ALLOC_HUGE);
+	thr = palloc_extended(sizeof(double) * (src->nrows + src->nseries + 1),
+						  MCXT_ALLOC_HUGE);
 	for (i = 0; i < src->nrows; i++)
 	{
 		int64		vi = MgScoredIndex(res, i);
@@ -104,6 +163,7 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 			   rv >= src->series_start[series + 1])
 		{
 			score[n] = NAN;
+			thr[n] = NAN;
 			label[n] = 0;
 			n++;
 			series++;
@@ -111,11 +171,13 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 		if (vi < 0 || src->label_null[i] || isnan(src->label[i]))
 		{
 			score[n] = NAN;
+			thr[n] = NAN;
 			label[n] = 0;
 		}
 		else
 		{
 			score[n] = res->score[vi];
+			thr[n] = MgRowThreshold(res, vi);
 			label[n] = (src->label[i] != 0.0);
 			nscored++;
 		}
@@ -134,6 +196,8 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 	if (st != MG_OK)
 		MgThrow(st, psprintf("cannot evaluate model \"%s\" on relation \"%s\"",
 							 model_spec, get_rel_name(relid)));
+	if (res->row_threshold != NULL)
+		mg_flag_prf(score, label, thr, n, &mt.precision, &mt.recall, &mt.f1);
 
 	PutMetric(rsinfo, "precision", mt.precision);
 	PutMetric(rsinfo, "recall", mt.recall);

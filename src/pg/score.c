@@ -132,6 +132,7 @@ MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
 	MgReadSpec	spec;
 	mg_data		data;
 	mg_callbacks cb;
+	double		mad_k;
 	int64		nvalid;
 	mg_status	st;
 
@@ -153,7 +154,8 @@ MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
 	spec.label_col = label_col;
 	spec.missing_skip = true;
 
-	MgParseScoreOptions(options, entry->model, &res->opts, &res->threshold);
+	MgParseScoreOptionsBatch(options, entry->model, &res->opts,
+							 &res->threshold, &mad_k);
 
 	/*
 	 * A stride longer than the window would leave rows between windows
@@ -193,6 +195,8 @@ MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
 	if (st != MG_OK)
 		MgThrow(st, psprintf("cannot score relation \"%s\" with model \"%s\"",
 							 get_rel_name(relid), model_spec));
+	if (mad_k > 0.0)
+		MgBatchThresholds(res, mad_k);	/* threshold 'mad' (evaluate.c) */
 	return res;
 }
 
@@ -295,7 +299,7 @@ mimgan_score(PG_FUNCTION_ARGS)
 			values[1] = Float8GetDatum(s);
 			values[2] = Float8GetDatum(res->dis[vi]);
 			values[3] = Float8GetDatum(res->rec[vi]);
-			values[4] = BoolGetDatum(s > res->threshold);
+			values[4] = BoolGetDatum(s > MgRowThreshold(res, vi));
 			memset(nulls + 1, false, sizeof(bool) * 4);
 			if (res->resid != NULL)
 			{
