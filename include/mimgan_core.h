@@ -727,6 +727,30 @@ mg_status	mg_pot_threshold(const mg_alloc *a, const double *s, int64_t n,
 							 double level, double risk, mg_pot_fit *out);
 
 /* ---------------------------------------------------------------------
+ * Batch threshold 'mad' (src/core/threshold.c): a label-free threshold
+ * computed at scoring from the scores of the series being scored.
+ * --------------------------------------------------------------------- */
+#define MG_DEFAULT_MAD_K 2.75	/* robust z of the log scores */
+#define MG_MAX_MAD_K 100.0
+#define MG_MAD_FLOOR 1e-12		/* scores below it count as it (log) */
+#define MG_MAD_SCALE 1.4826		/* MAD to a normal's standard deviation */
+
+/* exp(median(l) + k * MG_MAD_SCALE * median(|l - median(l)|)) with
+ * l = ln(max(s, MG_MAD_FLOOR)) over the finite values of s[0..n); +Infinity
+ * when that overflows.
+ * MG_ERR_ARG unless 0 < k <= MG_MAX_MAD_K; MG_ERR_NODATA when no score is
+ * finite. */
+mg_status	mg_mad_threshold(const mg_alloc *a, const double *s, int64_t n,
+							 double k, double *threshold);
+
+/* Precision, recall and F1 of flagging score[i] > thr[i] against label
+ * (a threshold per row), rows with a NaN score left out; the same
+ * definitions as mg_evaluate's precision, recall and f1. */
+void		mg_flag_prf(const double *score, const uint8_t *label,
+						const double *thr, int64_t n, double *precision,
+						double *recall, double *f1);
+
+/* ---------------------------------------------------------------------
  * Evaluation metrics (src/core/metrics.c).  Rows with a NaN score are
  * skipped.  Point-wise unless noted.
  * --------------------------------------------------------------------- */

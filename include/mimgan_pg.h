@@ -79,9 +79,15 @@ extern void MgParseTrainOptionsFrom(Jsonb *opts, const mg_config *base,
  * warm start of the latent search). */
 extern char *MgTrainWarmStartSpec(Jsonb *opts);
 /* Scoring options (threshold, step, invert_iters, invert_lr, invert_tol,
- * warm_start, lambda, batch, seed): start from the model's values. */
+ * warm_start, lambda, batch, seed): start from the model's values.
+ * ERROR for the batch threshold rule 'mad' (mimgan_explain, mimgan_plot). */
 extern void MgParseScoreOptions(Jsonb *opts, const mg_model *model,
 								mg_score_opts *o, double *threshold);
+/* Same, for bulk scoring: *mad_k > 0 when "threshold" is 'mad' (the
+ * thresholds then come from MgBatchThresholds), else 0. */
+extern void MgParseScoreOptionsBatch(Jsonb *opts, const mg_model *model,
+									 mg_score_opts *o, double *threshold,
+									 double *mad_k);
 /* The effective training configuration as a jsonb object (all keys). */
 extern Jsonb *MgConfigToJsonb(const mg_config *cfg);
 
@@ -218,14 +224,16 @@ typedef struct MgScored
 	MgModelEntry *entry;		/* the model used */
 	MgSourceData *src;			/* rows read, in (series, order) order */
 	mg_score_opts opts;			/* effective scoring options */
-	double		threshold;		/* the model's, or the "threshold" option */
+	double		threshold;		/* the model's, or the "threshold" option;
+								 * 'mad' or per-series models: the common
+								 * threshold of the rows, NaN if they differ */
+	double	   *row_threshold;	/* [src->nvalid] with 'mad' or per-series
+								 * models, else NULL */
 	int			top_k;			/* 0: no residuals kept */
 	double	   *score;			/* [src->nvalid]; NaN: not scored */
 	double	   *dis;			/* [src->nvalid] */
 	double	   *rec;			/* [src->nvalid] */
 	float	   *resid;			/* [src->nvalid][m], or NULL if top_k == 0 */
-	double	   *thr;			/* [src->nvalid] per-series thresholds, or
-								 * NULL: threshold for every row */
 } MgScored;
 
 /* Relation of the row type of argument argno (NULL::some_table); ERROR
@@ -243,11 +251,15 @@ extern Jsonb *MgExtractTopK(Jsonb *opts, int *top_k);
 /* text[] of the top_k columns by resid[0..m) (idx: top_k ints scratch). */
 extern Datum MgTopColsArray(const float *resid, int m, char **cols,
 							int top_k, int *idx);
-/* The threshold of valid row vi (per-series models have their own). */
-extern double MgScoredThreshold(const MgScored *res, int64 vi);
 /* Index into res->score of source row i, or -1 when the row has no score
  * (skipped for a missing value, or its series is shorter than seq_len). */
 extern int64 MgScoredIndex(const MgScored *res, int64 i);
+
+/* ---- the batch threshold rule 'mad' (evaluate.c) ---- */
+/* Fill res->row_threshold: mg_mad_threshold of each series' scores. */
+extern void MgBatchThresholds(MgScored *res, double mad_k);
+/* The threshold is_anomaly compares valid row vi's score with. */
+extern double MgRowThreshold(const MgScored *res, int64 vi);
 
 /* ---- progress of running trainings (progress.c) ---- */
 typedef enum MgTrainPhase

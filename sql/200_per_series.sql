@@ -83,6 +83,22 @@ GROUP BY p.host ORDER BY p.host;
 SELECT count(*) FILTER (WHERE s.is_anomaly IS DISTINCT FROM (s.score > 1.5)) AS wrong_flags
 FROM mimgan_score('ps', NULL::ps_src, '{"threshold": 1.5}') s;
 
+-- the batch rule 'mad' takes each series' threshold from its own scores
+-- (computed here in SQL as in 137_threshold_mad); the scores are unchanged
+WITH s AS (SELECT coalesce((x.r).host, '(null)') AS series, (x.r).ts, x.score, x.is_anomaly
+           FROM mimgan_score('ps', NULL::ps_src, '{"threshold": "mad"}') x WHERE x.score IS NOT NULL),
+     l AS (SELECT series, ln(greatest(score, 1e-12)) AS l FROM s),
+     m AS (SELECT series, percentile_cont(0.5) WITHIN GROUP (ORDER BY l) AS med FROM l GROUP BY series),
+     t AS (SELECT m.series, exp(m.med + 2.75 * 1.4826 * percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(l.l - m.med))) AS thr
+           FROM l JOIN m USING (series) GROUP BY m.series, m.med)
+SELECT s.series, count(*) AS rows,
+       count(*) FILTER (WHERE s.is_anomaly IS DISTINCT FROM (s.score > t.thr)
+                        AND abs(s.score - t.thr) > 1e-9) AS wrong_flags,
+       count(*) FILTER (WHERE s.score = p.score) AS same_scores
+FROM s JOIN t USING (series)
+JOIN ps_scores p ON p.ts = s.ts AND coalesce(p.host, '(null)') = s.series
+GROUP BY 1 ORDER BY 1;
+
 -- evaluate: the flags at each series' threshold
 CREATE TEMP TABLE ps_lab AS SELECT *, (ts % 37 = 0) AS lab FROM ps_src;
 WITH e AS (SELECT metric, value FROM mimgan_evaluate('ps', NULL::ps_lab, 'lab')),

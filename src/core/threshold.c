@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * threshold.c
- *	  Label-free thresholds from training scores: peaks over threshold.
+ *	  Label-free thresholds: peaks over threshold on training scores, and
+ *	  the batch rule 'mad' on the scores being scored.
  *
  * The quantile rule (threshold 'auto') takes the threshold_quantile
  * quantile of the training scores.  The peaks-over-threshold rule
@@ -24,6 +25,20 @@
  * sigma = 2 a0 a1 / (a0 - 2 a1); gamma = -k.  The estimate is valid for
  * gamma < 1 (heavier tails have no mean); gamma is clamped to [-0.5, 0.9]
  * as a guard against a degenerate fit on few excesses.
+ *
+ * The batch rule 'mad' (a scoring option, not a training one) does not
+ * look at the training scores at all: the test scores of normal rows are
+ * often distributed unlike the training scores (doc/benchmarks.md), so it
+ * takes the threshold from the scores of the series being scored, as a
+ * robust z-score of their logarithms (scores are positive and
+ * right-skewed):
+ *
+ *	  l_i = ln(max(s_i, MG_MAD_FLOOR)),  m = median(l),
+ *	  threshold = exp(m + k * 1.4826 * median(|l_i - m|))
+ *
+ * Median and MAD ignore up to half of the rows being anomalous, which a
+ * mean and standard deviation of the same scores do not.  mg_flag_prf
+ * gives precision, recall and F1 at such per-series thresholds.
  *
  * The rest of this file is mg_pick_threshold, which scores the training
  * rows after training (and fits the per-column residual scales first) and
@@ -147,6 +162,89 @@ mg_pot_threshold(const mg_alloc *a, const double *s, int64_t n,
 	if (!isfinite(out->threshold))
 		return MG_ERR_DIVERGED;
 	return MG_OK;
+}
+
+/* median of the sorted v[0..n), n > 0 (numpy's interpolation) */
+static double
+sorted_median(const double *v, int64_t n)
+{
+	return (n % 2) ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/*
+ * Batch threshold 'mad' of the finite values of s[0..n); see the file
+ * header.
+ */
+mg_status
+mg_mad_threshold(const mg_alloc *a, const double *s, int64_t n, double k,
+				 double *threshold)
+{
+	double	   *v;
+	int64_t		nv = 0,
+				i;
+	double		med,
+				mad;
+
+	*threshold = NAN;
+	if (!(k > 0.0 && k <= MG_MAX_MAD_K))
+		return MG_ERR_ARG;
+	if (n <= 0)
+		return MG_ERR_NODATA;
+	v = mg_malloc(a, (size_t) n, sizeof(double));
+	if (v == NULL)
+		return MG_ERR_NOMEM;
+	for (i = 0; i < n; i++)
+		if (isfinite(s[i]))
+			v[nv++] = log(s[i] > MG_MAD_FLOOR ? s[i] : MG_MAD_FLOOR);
+	if (nv == 0)
+	{
+		mg_free(a, v);
+		return MG_ERR_NODATA;
+	}
+	qsort(v, (size_t) nv, sizeof(double), cmp_asc);
+	med = sorted_median(v, nv);
+	for (i = 0; i < nv; i++)
+		v[i] = fabs(v[i] - med);
+	qsort(v, (size_t) nv, sizeof(double), cmp_asc);
+	mad = sorted_median(v, nv);
+	mg_free(a, v);
+	/* +Infinity (nothing flagged) when k MADs overflow */
+	*threshold = exp(med + k * MG_MAD_SCALE * mad);
+	return MG_OK;
+}
+
+/*
+ * Precision, recall and F1 of flagging score[i] > thr[i]; rows with a NaN
+ * score are left out.  The formulas are mg_evaluate's (metrics.c).
+ */
+void
+mg_flag_prf(const double *score, const uint8_t *label, const double *thr,
+			int64_t n, double *precision, double *recall, double *f1)
+{
+	int64_t		tp = 0,
+				fp = 0,
+				npos = 0,
+				i;
+
+	for (i = 0; i < n; i++)
+	{
+		int			flag;
+
+		if (isnan(score[i]))
+			continue;
+		flag = score[i] > thr[i];
+		if (label[i])
+		{
+			npos++;
+			tp += flag;
+		}
+		else
+			fp += flag;
+	}
+	*precision = tp + fp > 0 ? (double) tp / (double) (tp + fp) : 0.0;
+	*recall = npos > 0 ? (double) tp / (double) npos : 0.0;
+	*f1 = 2 * tp + fp + (npos - tp) > 0 ?
+		2.0 * (double) tp / (double) (2 * tp + fp + (npos - tp)) : 0.0;
 }
 
 /*

@@ -8,10 +8,18 @@
  * (so 2, -1 and Infinity are anomalies).  Rows whose score is NULL
  * (skipped for a missing value, or in a series shorter than seq_len) or
  * whose label is NULL or NaN (an unknown label, as pandas writes a missing
- * one) take no part in the metrics.  With per-series models each row is
- * flagged at its series model's threshold: precision, recall and f1 are
- * those of the flags, and "threshold" is NULL unless all are equal.  A metric that is undefined on the data (e.g. roc_auc without
+ * one) take no part in the metrics.  A metric that is undefined on the data (e.g. roc_auc without
  * any anomaly) is returned as NULL.
+ *
+ * The batch threshold rule 'mad' (scoring option "threshold": "mad", for
+ * mimgan_score and mimgan_evaluate only) is applied here too: after
+ * scoring, each series gets the threshold mg_mad_threshold computes from
+ * its own scores, no label being read; precision, recall and f1 are then
+ * taken at these per-series thresholds (mg_flag_prf), and the "threshold"
+ * row is the series' threshold when there is one series, NULL otherwise.
+ * Per-series models (training option per_series) flag each series at its
+ * own model's threshold the same way (score.c fills row_threshold); the
+ * "threshold" row is then NULL unless they are all equal.
  *
  * src/pg/evaluate.c
  *
@@ -30,6 +38,55 @@
 #include "mimgan_pg.h"
 
 PG_FUNCTION_INFO_V1(mimgan_evaluate);
+
+/*
+ * Per-series thresholds of the batch rule 'mad' (see the file header),
+ * one per valid row; res->threshold becomes the only series' threshold,
+ * or NaN when there are several.  A series without any score (shorter
+ * than seq_len) gets NaN: its rows have no score to compare.
+ */
+void
+MgBatchThresholds(MgScored *res, double mad_k)
+{
+	MgSourceData *src = res->src;
+	int			s;
+	int			nthr = 0;
+	double		last = NAN;
+
+	res->row_threshold = palloc_extended(sizeof(double) * Max(src->nvalid, 1),
+										 MCXT_ALLOC_HUGE);
+	for (s = 0; s < src->nseries; s++)
+	{
+		int64		a = src->series_start[s];
+		int64		b = src->series_start[s + 1];
+		double		t;
+		mg_status	st;
+		int64		i;
+
+		CHECK_FOR_INTERRUPTS();
+		st = mg_mad_threshold(&MgPgAlloc, res->score + a, b - a, mad_k, &t);
+		if (st == MG_ERR_NODATA)
+			t = NAN;
+		else if (st != MG_OK)
+			MgThrow(st, "cannot compute the 'mad' threshold");
+		else
+		{
+			nthr++;
+			last = t;
+		}
+		for (i = a; i < b; i++)
+			res->row_threshold[i] = t;
+	}
+	res->threshold = nthr == 1 ? last : NAN;
+}
+
+/* The threshold the score of valid row vi is compared with. */
+double
+MgRowThreshold(const MgScored *res, int64 vi)
+{
+	return res->row_threshold != NULL ? res->row_threshold[vi] :
+		res->threshold;
+}
 
 /* One (metric, value) row; NaN becomes NULL. */
 static void
@@ -61,7 +118,7 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 	MgScored   *res;
 	MgSourceData *src;
 	double	   *score;
-	double	   *margin = NULL;
+	double	   *thr;
 	uint8	   *label;
 	int64		n = 0;
 	int64		nscored = 0;
@@ -69,7 +126,6 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 	int64		i;
 	mg_metrics	mt;
 	mg_status	st;
-	double		own_thr;
 
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -85,7 +141,6 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 
 	res = MgScoreRelation(model_spec, relid, options, false, label_col, 0);
 	src = res->src;
-	own_thr = res->threshold;
 
 	/*
 	 * Rows in (series, order) order; a row without a score or a label gets
@@ -97,9 +152,8 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 							MCXT_ALLOC_HUGE);
 	label = palloc_extended(sizeof(uint8) * (src->nrows + src->nseries + 1),
 							MCXT_ALLOC_HUGE);
-	if (res->thr != NULL)
-		margin = palloc_extended(sizeof(double) * (src->nrows + src->nseries + 1),
-								 MCXT_ALLOC_HUGE);
+	thr = palloc_extended(sizeof(double) * (src->nrows + src->nseries + 1),
+						  MCXT_ALLOC_HUGE);
 	for (i = 0; i < src->nrows; i++)
 	{
 		int64		vi = MgScoredIndex(res, i);
@@ -112,25 +166,22 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 			   rv >= src->series_start[series + 1])
 		{
 			score[n] = NAN;
+			thr[n] = NAN;
 			label[n] = 0;
-			if (margin != NULL)
-				margin[n] = NAN;
 			n++;
 			series++;
 		}
 		if (vi < 0 || src->label_null[i] || isnan(src->label[i]))
 		{
 			score[n] = NAN;
+			thr[n] = NAN;
 			label[n] = 0;
-			if (margin != NULL)
-				margin[n] = NAN;
 		}
 		else
 		{
 			score[n] = res->score[vi];
+			thr[n] = MgRowThreshold(res, vi);
 			label[n] = (src->label[i] != 0.0);
-			if (margin != NULL)
-				margin[n] = res->score[vi] - res->thr[vi];
 			nscored++;
 		}
 		n++;
@@ -145,31 +196,11 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 						   label_col)));
 
 	st = mg_evaluate(&MgPgAlloc, score, label, n, res->threshold, &mt);
-	if (st == MG_OK && margin != NULL)
-	{
-		mg_metrics	mt_own;
-
-		/*
-		 * Per-series thresholds: precision, recall and f1 of the flags,
-		 * score > its series' threshold, i.e. score - threshold > 0.
-		 */
-		st = mg_evaluate(&MgPgAlloc, margin, label, n, 0.0, &mt_own);
-		mt.precision = mt_own.precision;
-		mt.recall = mt_own.recall;
-		mt.f1 = mt_own.f1;
-		/* one threshold is reported only when every series has the same */
-		for (i = 0; i < src->nvalid; i++)
-			if (res->thr[i] != res->thr[0])
-			{
-				own_thr = NAN;
-				break;
-			}
-		if (!isnan(own_thr) && src->nvalid > 0)
-			own_thr = res->thr[0];
-	}
 	if (st != MG_OK)
 		MgThrow(st, psprintf("cannot evaluate model \"%s\" on relation \"%s\"",
 							 model_spec, get_rel_name(relid)));
+	if (res->row_threshold != NULL)
+		mg_flag_prf(score, label, thr, n, &mt.precision, &mt.recall, &mt.f1);
 
 	PutMetric(rsinfo, "precision", mt.precision);
 	PutMetric(rsinfo, "recall", mt.recall);
@@ -183,7 +214,7 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 	PutMetric(rsinfo, "pr_auc", mt.pr_auc);
 	PutMetric(rsinfo, "n", (double) mt.n);
 	PutMetric(rsinfo, "n_anomalies", (double) mt.n_pos);
-	PutMetric(rsinfo, "threshold", own_thr);
+	PutMetric(rsinfo, "threshold", res->threshold);
 	PutMetric(rsinfo, "best_cut", mt.best_cut);
 
 	return (Datum) 0;

@@ -103,7 +103,8 @@ static const MgOptDef train_opts[] = {
 
 /* Scoring options. */
 static const MgOptDef score_opts[] = {
-	{"threshold", MG_OPT_THRESHOLD, NULL, "'auto' (the model's) or a finite number"},
+	{"threshold", MG_OPT_THRESHOLD, NULL, "'auto' (the model's), 'mad' (from the scores of each scored series; mimgan_score and mimgan_evaluate only) or a finite number"},
+	{"mad_k", MG_OPT_FLOAT, NULL, "a number in (0, 100], with \"threshold\": \"mad\""},
 	{"step", MG_OPT_INT, NULL, "an integer from 1 to 1000000"},
 	{"invert_iters", MG_OPT_INT, NULL, "an integer from 0 to 100000"},
 	{"invert_lr", MG_OPT_FLOAT, NULL, "a number in (0, 10]"},
@@ -127,8 +128,9 @@ typedef struct MgOptValue
 	int64		i;				/* MG_OPT_INT, MG_OPT_BOOL, MG_OPT_ENUM */
 	uint64		u;				/* MG_OPT_UINT64 */
 	double		d;				/* MG_OPT_FLOAT, MG_OPT_THRESHOLD */
-	bool		is_auto;		/* MG_OPT_THRESHOLD: 'auto' or 'pot' */
+	bool		is_auto;		/* MG_OPT_THRESHOLD: 'auto', 'pot' or 'mad' */
 	bool		is_pot;			/* MG_OPT_THRESHOLD: 'pot' */
+	bool		is_mad;			/* MG_OPT_THRESHOLD: 'mad' */
 	char	   *spec;			/* MG_OPT_BOOL_OR_SPEC given a string */
 } MgOptValue;
 
@@ -293,6 +295,9 @@ ParseOptionValue(const MgOptDef *def, JsonbValue *v, MgOptValue *out)
 			else if (v->type == jbvString && v->val.string.len == 3 &&
 					 strncmp(v->val.string.val, "pot", 3) == 0)
 				out->is_auto = out->is_pot = true;
+			else if (v->type == jbvString && v->val.string.len == 3 &&
+					 strncmp(v->val.string.val, "mad", 3) == 0)
+				out->is_auto = out->is_mad = true;
 			else if (v->type == jbvNumeric)
 			{
 				out->is_auto = false;
@@ -507,6 +512,11 @@ MgParseTrainOptionsFrom(Jsonb *opts, const mg_config *base, mg_config *cfg,
 			cfg->lambda = o->d;
 		else if (strcmp(k, "threshold") == 0)
 		{
+			if (o->is_mad)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("training option \"threshold\" cannot be 'mad'"),
+						 errhint("'mad' takes the threshold from the scores being scored: pass it when scoring, e.g. mimgan_score(..., options => '{\"threshold\": \"mad\"}'). At training, use 'auto', 'pot' or a number.")));
 			cfg->threshold_auto = o->is_pot ? MG_THRESHOLD_POT :
 				o->is_auto ? MG_THRESHOLD_QUANTILE : MG_THRESHOLD_FIXED;
 			if (!o->is_auto)
@@ -560,19 +570,49 @@ MgParseTrainOptionsFrom(Jsonb *opts, const mg_config *base, mg_config *cfg,
 }
 
 /*
- * Scoring options: start from the model's values (and mimgan.score_batch),
- * then apply the keys of opts.
+ * Scoring options of the functions that score a range or a window
+ * (mimgan_explain, mimgan_plot): as MgParseScoreOptionsBatch, but the
+ * batch rule 'mad' is refused, since its threshold would change with the
+ * range asked for.
  */
 void
 MgParseScoreOptions(Jsonb *opts, const mg_model *model, mg_score_opts *o,
 					double *threshold)
 {
+	double		mad_k;
+
+	MgParseScoreOptionsBatch(opts, model, o, threshold, &mad_k);
+	if (mad_k > 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("scoring option \"threshold\" 'mad' is only available in mimgan_score and mimgan_evaluate"),
+				 errdetail("'mad' takes the threshold from the scores of all the rows scored, which here would depend on the range asked for."),
+				 errhint("Pass the threshold as a number, e.g. the \"threshold\" that mimgan_evaluate(..., options => '{\"threshold\": \"mad\"}') reports.")));
+}
+
+/*
+ * Scoring options: start from the model's values (and mimgan.score_batch),
+ * then apply the keys of opts.  *mad_k is the k of the batch threshold
+ * rule 'mad' (src/core/threshold.c) when "threshold" is 'mad', else 0.
+ */
+void
+MgParseScoreOptionsBatch(Jsonb *opts, const mg_model *model,
+						 mg_score_opts *o, double *threshold, double *mad_k)
+{
 	MgOptValue *vals = ParseOptions(opts, score_opts, "scoring");
+	MgOptValue *kv = FindValue(vals, "mad_k");
+	MgOptValue *tv = FindValue(vals, "threshold");
 	int			i;
 
 	mg_score_opts_from_model(model, o);
 	o->batch = mimgan_score_batch;
 	*threshold = model->threshold;
+	*mad_k = (tv != NULL && tv->is_mad) ? MG_DEFAULT_MAD_K : 0.0;
+	if (kv != NULL && *mad_k == 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("scoring option \"mad_k\" needs \"threshold\": \"mad\""),
+				 errhint("Pass both, e.g. '{\"threshold\": \"mad\", \"mad_k\": 3}'.")));
 
 	for (i = 0; vals[i].def != NULL; i++)
 	{
@@ -586,9 +626,14 @@ MgParseScoreOptions(Jsonb *opts, const mg_model *model, mg_score_opts *o,
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("scoring option \"threshold\" cannot be 'pot'"),
-						 errhint("The threshold rule is chosen at training: mimgan_train(..., options => '{\"threshold\": \"pot\"}'). When scoring, pass 'auto' (the model's threshold) or a number.")));
+						 errhint("The threshold rule is chosen at training: mimgan_train(..., options => '{\"threshold\": \"pot\"}'). When scoring, pass 'auto' (the model's threshold), 'mad' or a number.")));
 			if (!v->is_auto)
 				*threshold = v->d;
+		}
+		else if (strcmp(k, "mad_k") == 0)
+		{
+			ok = v->d > 0.0 && v->d <= MG_MAX_MAD_K;
+			*mad_k = v->d;
 		}
 		else if (strcmp(k, "step") == 0)
 		{

@@ -135,6 +135,7 @@ MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
 	MgReadSpec	spec;
 	mg_data		data;
 	mg_callbacks cb;
+	double		mad_k;
 	int64		nvalid;
 	mg_status	st;
 
@@ -156,7 +157,8 @@ MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
 	spec.label_col = label_col;
 	spec.missing_skip = true;
 
-	MgParseScoreOptions(options, entry->model, &res->opts, &res->threshold);
+	MgParseScoreOptionsBatch(options, entry->model, &res->opts,
+							 &res->threshold, &mad_k);
 
 	/*
 	 * A stride longer than the window would leave rows between windows
@@ -199,13 +201,17 @@ MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
 	if (st != MG_OK)
 		MgThrow(st, psprintf("cannot score relation \"%s\" with model \"%s\"",
 							 get_rel_name(relid), model_spec));
+	if (mad_k > 0.0)
+		MgBatchThresholds(res, mad_k);	/* threshold 'mad' (evaluate.c) */
 	return res;
 }
 
 /*
  * Score a model with per-series models: each series by its own model (the
  * shared one for series without), with that model's threshold unless the
- * options give one; res->thr gets each row's threshold.
+ * options give one; res->row_threshold gets each row's threshold, and
+ * res->threshold their common value, or NaN when they differ (the 'mad'
+ * rule, applied afterwards, replaces both).
  */
 static mg_status
 ScoreEachSeries(MgScored *res, Jsonb *options, const mg_callbacks *cb)
@@ -217,7 +223,8 @@ ScoreEachSeries(MgScored *res, Jsonb *options, const mg_callbacks *cb)
 	MemoryContext outer = CurrentMemoryContext;
 	MemoryContext seriesctx;
 
-	res->thr = palloc_extended(sizeof(double) * src->nvalid, MCXT_ALLOC_HUGE);
+	res->row_threshold = palloc_extended(sizeof(double) * Max(src->nvalid, 1),
+										 MCXT_ALLOC_HUGE);
 	/* one series at a time: its model and work space go with the series */
 	seriesctx = AllocSetContextCreate(outer, "mimgan series scoring",
 									  ALLOCSET_DEFAULT_SIZES);
@@ -232,12 +239,13 @@ ScoreEachSeries(MgScored *res, Jsonb *options, const mg_callbacks *cb)
 		mg_data		data;
 		mg_status	st;
 		int64		r;
+		double		mad_k;
 
 		CHECK_FOR_INTERRUPTS();
 		MemoryContextReset(seriesctx);
 		MemoryContextSwitchTo(seriesctx);
 		model = MgSeriesModelOnce(res->entry, src->series_key[i], &thr);
-		MgParseScoreOptions(options, model, &o, &thr);
+		MgParseScoreOptionsBatch(options, model, &o, &thr, &mad_k);
 		data.X = src->X + a * m;
 		data.n = n;
 		data.m = m;
@@ -250,21 +258,17 @@ ScoreEachSeries(MgScored *res, Jsonb *options, const mg_callbacks *cb)
 		if (st != MG_OK)
 			return st;
 		for (r = 0; r < n; r++)
-			res->thr[a + r] = thr;
+			res->row_threshold[a + r] = thr;
+		/* one threshold for the relation only when every series has it */
+		if (i == 0)
+			res->threshold = thr;
+		else if (res->threshold != thr)
+			res->threshold = NAN;
 	}
 	MemoryContextDelete(seriesctx);
 	return MG_OK;
 }
 
-/*
- * The threshold of valid row vi: its series model's (per-series models)
- * or the model's.
- */
-double
-MgScoredThreshold(const MgScored *res, int64 vi)
-{
-	return res->thr != NULL ? res->thr[vi] : res->threshold;
-}
 
 /*
  * Valid-row index of source row i when it has a score, else -1.
@@ -365,7 +369,7 @@ mimgan_score(PG_FUNCTION_ARGS)
 			values[1] = Float8GetDatum(s);
 			values[2] = Float8GetDatum(res->dis[vi]);
 			values[3] = Float8GetDatum(res->rec[vi]);
-			values[4] = BoolGetDatum(s > MgScoredThreshold(res, vi));
+			values[4] = BoolGetDatum(s > MgRowThreshold(res, vi));
 			memset(nulls + 1, false, sizeof(bool) * 4);
 			if (res->resid != NULL)
 			{

@@ -14,6 +14,9 @@ SELECT dataset, entity, model, seq_len, options, train_s, score_s, note,
        max(value) FILTER (WHERE metric = 'f1')             AS f1_thr,
        max(value) FILTER (WHERE metric = 'precision')      AS p_thr,
        max(value) FILTER (WHERE metric = 'recall')         AS r_thr,
+       max(value) FILTER (WHERE metric = 'mad_f1')         AS f1_mad,
+       max(value) FILTER (WHERE metric = 'mad_precision')  AS p_mad,
+       max(value) FILTER (WHERE metric = 'mad_recall')     AS r_mad,
        max(value) FILTER (WHERE metric = 'f1_pa')          AS f1_pa,
        max(value) FILTER (WHERE metric = 'roc_auc')        AS roc_auc,
        max(value) FILTER (WHERE metric = 'pr_auc')         AS pr_auc,
@@ -36,17 +39,18 @@ SELECT d.o, concat_ws(E'\n',
      || ' (' || (SELECT string_agg(DISTINCT entity, ', ') FROM mg WHERE mg.dataset = d.dataset) || ')'
      || coalesce(E'\n\nNote (mimgan rows): ' || (SELECT max(note) FROM mg WHERE mg.dataset = d.dataset AND note <> ''), '')
      || E'\n',
-  '| detector | input | best F1 | P@best | R@best | F1@own thr (P/R) | PA-F1 | ROC-AUC | PR-AUC | train s | score s |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
-  (SELECT string_agg(format('| mimgan (`%s`) | L=%s | %s | %s | %s | %s (%s/%s) | %s | %s | %s | %s | %s |',
+  '| detector | input | best F1 | P@best | R@best | F1@own thr (P/R) | F1@mad thr (P/R) | PA-F1 | ROC-AUC | PR-AUC | train s | score s |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  (SELECT string_agg(format('| mimgan (`%s`) | L=%s | %s | %s | %s | %s (%s/%s) | %s (%s/%s) | %s | %s | %s | %s | %s |',
             model, seq_len, pg_temp.f3(best_f1), pg_temp.f3(best_p), pg_temp.f3(best_r), pg_temp.f3(f1_thr),
-            pg_temp.f3(p_thr), pg_temp.f3(r_thr), pg_temp.f3(f1_pa), pg_temp.f3(roc_auc), pg_temp.f3(pr_auc),
+            pg_temp.f3(p_thr), pg_temp.f3(r_thr), pg_temp.f3(f1_mad), pg_temp.f3(p_mad), pg_temp.f3(r_mad), pg_temp.f3(f1_pa), pg_temp.f3(roc_auc), pg_temp.f3(pr_auc),
             pg_temp.f1d(train_s), pg_temp.f1d(score_s)), E'\n' ORDER BY array_position(ARRAY['mim','mim_s5','bce','paper'], model))
      FROM (SELECT model, seq_len, avg(best_f1) best_f1, avg(best_p) best_p, avg(best_r) best_r,
-                  avg(f1_thr) f1_thr, avg(p_thr) p_thr, avg(r_thr) r_thr, avg(f1_pa) f1_pa,
+                  avg(f1_thr) f1_thr, avg(p_thr) p_thr, avg(r_thr) r_thr,
+                  avg(f1_mad) f1_mad, avg(p_mad) p_mad, avg(r_mad) r_mad, avg(f1_pa) f1_pa,
                   avg(roc_auc) roc_auc, avg(pr_auc) pr_auc, avg(train_s) train_s, avg(score_s) score_s
            FROM mg WHERE mg.dataset = d.dataset GROUP BY model, seq_len) a),
-  (SELECT string_agg(format('| %s | %s | %s | %s | %s | – | %s | %s | %s | %s | %s |',
+  (SELECT string_agg(format('| %s | %s | %s | %s | %s | – | – | %s | %s | %s | %s | %s |',
             detector, mode, pg_temp.f3(f1), pg_temp.f3(p), pg_temp.f3(r), pg_temp.f3(pa),
             pg_temp.f3(roc), pg_temp.f3(pr), pg_temp.f1d(fit_s), pg_temp.f1d(score_s)), E'\n' ORDER BY o, mode)
      FROM (SELECT b.detector, b.mode, min(b.ctid::text) AS o0,
@@ -66,6 +70,17 @@ SELECT d.o, concat_ws(E'\n',
         pg_temp.f3("F1") || ' / ' || pg_temp.f3("PA_F1") || ' / ' || pg_temp.f3("ROC_AUC") || ' / ' || pg_temp.f3("PR_AUC"), ' | ' ORDER BY entity) || ' |'
      FROM baseline b WHERE b.dataset = d.dataset AND b.detector NOT LIKE 'AllAnomalous%'
      GROUP BY detector, mode) q),
+  E'\nDeployable F1 per entity (F1 at the model\'s threshold / F1 with "threshold": "mad" / best F1; ratio to best: mean deployable F1 over mean best F1, at the model\'s threshold / with "mad"):\n',
+  (SELECT '| model | ' || string_agg(DISTINCT entity, ' | ') || ' | mean | ratio to best |' FROM mg WHERE mg.dataset = d.dataset),
+  (SELECT '|---|' || repeat('---|', count(DISTINCT entity)::int + 2) FROM mg WHERE mg.dataset = d.dataset),
+  (SELECT string_agg(line, E'\n' ORDER BY k) FROM (
+     SELECT coalesce(array_position(ARRAY['mim','mim_s5','bce','paper'], model), 9) || model AS k,
+            '| mimgan `' || model || '` | ' || string_agg(
+              pg_temp.f3(f1_thr) || ' / ' || pg_temp.f3(f1_mad) || ' / ' || pg_temp.f3(best_f1), ' | ' ORDER BY entity)
+            || ' | ' || pg_temp.f3(avg(f1_thr)) || ' / ' || pg_temp.f3(avg(f1_mad)) || ' / ' || pg_temp.f3(avg(best_f1))
+            || ' | ' || coalesce(to_char(avg(f1_thr) / nullif(avg(best_f1), 0), 'FM0.00'), '–') || '× / '
+            || coalesce(to_char(avg(f1_mad) / nullif(avg(best_f1), 0), 'FM0.00'), '–') || '× |' AS line
+     FROM mg WHERE mg.dataset = d.dataset GROUP BY model) q),
   CASE WHEN EXISTS (SELECT 1 FROM bench_hitrate h WHERE h.dataset = d.dataset) THEN concat_ws(E'\n',
     E'\nPer-variable attribution vs interpretation_label.txt (HitRate, mean over entities; steps = labelled anomalous steps inside an interpretation segment):\n',
     '| ranking | steps | HitRate@100% | HitRate@150% | per entity @100% / @150% |',

@@ -11,9 +11,16 @@
 # through mimgan_score and, in Python (numpy), applies each rule to the
 # TRAINING scores only (quantiles, mean + k sd, peaks over threshold as
 # src/core/threshold.c computes it) and reports the F1 on the test labels it
-# would give.  Labels are used only to report, never to choose a rule's
-# threshold; which rule becomes the default is chosen from this table on the
-# development entities (doc/benchmarks.md).
+# would give.  A second table applies batch rules to the scores of the
+# scored (test) series itself, still without labels: quantiles, mean + z sd,
+# median + k MAD of the scores and of their logarithms (the scoring option
+# "threshold": "mad" is the latter), SPOT (the POT fit on the test scores)
+# and the nonparametric dynamic threshold of Hundman et al. 2018
+# (Telemanom: z in [2.5, 12) maximising (dmu/mu + dsd/sd) / (|e_a| +
+# |E_seq|^2), with and without its error buffer and pruning).  Labels are
+# used only to report, never to choose a rule's threshold; which rule
+# becomes the default is chosen from these tables on the development
+# entities (doc/benchmarks.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PSQL=${PSQL:-/usr/lib/postgresql/15/bin/psql}
@@ -70,6 +77,75 @@ print('%-34s' % 'rule (on training scores)' + ''.join('%9s' % e.replace('machine
       + ''.join('%9s' % ('mean ' + g) for g in groups))
 for name, fn in rules:
     v = [best(data[e][1], data[e][2]) if fn is None else f1(data[e][1], data[e][2], fn(data[e][0])) for e in ents]
+    means = [np.mean([x for x, e in zip(v, ents) if e.startswith(g)]) for g in groups]
+    print('%-34s' % name + ''.join('%9.3f' % x for x in v) + ''.join('%9.3f' % x for x in means))
+
+# batch rules: from the scores of the scored (test) series itself
+def mad(x):
+    m = np.median(x); return m, 1.4826 * np.median(np.abs(x - m))
+
+def logmad(x, k):
+    m, s = mad(np.log(np.maximum(x, 1e-12))); return np.exp(m + k * s)
+
+def runs(idx):
+    if len(idx) == 0:
+        return []
+    br = np.where(np.diff(idx) > 1)[0]
+    return list(zip(np.concatenate(([idx[0]], idx[br + 1])), np.concatenate((idx[br], [idx[-1]]))))
+
+def buffered(ia, buf, n):
+    if buf <= 0 or len(ia) == 0:
+        return ia
+    b = np.arange(-(buf - 1), buf)
+    x = np.unique((ia[:, None] + b[None, :]).ravel())
+    return x[(x >= 0) & (x < n)]
+
+def telemanom_eps(e, buf):
+    mu = e.mean(); sd = e.std(); n = len(e); bestsc = -1e18; eps = mu + 12 * sd
+    for z in np.arange(2.5, 12.0, 0.5):
+        ep = mu + z * sd; pr = e[e < ep]; ia = buffered(np.nonzero(e >= ep)[0], buf, n)
+        if len(ia) == 0:
+            continue
+        E = [r for r in runs(ia) if r[0] != r[1]]
+        sc = ((mu - pr.mean()) / mu + (sd - pr.std()) / sd) / (len(E) ** 2 + len(ia))
+        if sc >= bestsc and len(E) <= 5 and len(ia) < n * 0.5:
+            bestsc = sc; eps = ep
+    return eps
+
+def telemanom_flags(e, buf, p=0.13):
+    n = len(e); ia = buffered(np.nonzero(e >= telemanom_eps(e, buf))[0], buf, n)
+    flags = np.zeros(n, bool)
+    if len(ia) == 0:
+        return flags
+    g = runs(ia); rest = np.ones(n, bool); rest[ia] = False
+    mx = np.array([e[a:b + 1].max() for a, b in g])
+    srt = np.append(np.sort(mx)[::-1], e[rest].max() if rest.any() else 0.0)
+    rm = []
+    for i in range(len(srt) - 1):
+        rm = rm + list(np.nonzero(mx == srt[i])[0]) if (srt[i] - srt[i + 1]) / srt[i] < p else []
+    for j, (a, b) in enumerate(g):
+        if j not in rm:
+            flags[a:b + 1] = True
+    return flags
+
+def fl(sc, y, flags):
+    tp = (flags & y).sum(); fp = (flags & ~y).sum(); fn = (~flags & y).sum()
+    return 2 * tp / max(2 * tp + fp + fn, 1)
+
+brules = [('best F1 (labels: reference only)', None)]
+brules += [(f'test quantile {q}', lambda s, q=q: s > np.quantile(s, q)) for q in (0.9, 0.95, 0.97, 0.99)]
+brules += [(f'test mean + {z} sd', lambda s, z=z: s > s.mean() + z * s.std()) for z in (2, 3)]
+brules += [(f'test median + {k} MAD', lambda s, k=k: s > mad(s)[0] + k * mad(s)[1]) for k in (3, 3.5, 4, 6)]
+brules += [(f'test log median + {k} MAD', lambda s, k=k: s > logmad(s, k)) for k in (2.5, 2.75, 3, 4)]
+brules += [(f'test SPOT {lv} / {rk}', lambda s, lv=lv, rk=rk: s > pot(s, lv, rk)) for lv, rk in ((0.9, 0.01), (0.98, 0.001))]
+brules += [('telemanom eps, no buffer', lambda s: s >= telemanom_eps(s, 0)),
+           ('telemanom eps, buffer 100', lambda s: s >= telemanom_eps(s, 100)),
+           ('telemanom flags, buffer 100, pruned', lambda s: telemanom_flags(s, 100))]
+print()
+print('%-34s' % 'rule (on the scored test series)' + ''.join('%9s' % e.replace('machine_', 'm').replace('asd_', '')[-8:] for e in ents)
+      + ''.join('%9s' % ('mean ' + g) for g in groups))
+for name, fn in brules:
+    v = [best(data[e][1], data[e][2]) if fn is None else fl(data[e][1], data[e][2], fn(data[e][1])) for e in ents]
     means = [np.mean([x for x, e in zip(v, ents) if e.startswith(g)]) for g in groups]
     print('%-34s' % name + ''.join('%9.3f' % x for x in v) + ''.join('%9.3f' % x for x in means))
 PY

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * test_threshold.c
- *	  Unit tests of the peaks-over-threshold rule (src/core/threshold.c).
+ *	  Unit tests of the peaks-over-threshold rule and of the batch rule
+ *	  'mad' (src/core/threshold.c).
  *
  * Samples with a known tail: exponential (generalised Pareto with shape 0)
  * and Pareto-type (shape 0.5) scores, where the exact score exceeded with a
@@ -110,4 +111,81 @@ suite_threshold(void)
 	s[0] = s[1] = NAN;
 	CHECK(mg_pot_threshold(&mg_alloc_std, s, 2, 0.99, 1e-3, &f) == MG_ERR_NODATA, "only NaN");
 	free(s);
+}
+
+/*
+ * The batch rule 'mad' on hand-computed cases: scores e^l with chosen
+ * logs l, so that median and MAD of the logs are exact small numbers.
+ */
+void
+suite_mad(void)
+{
+	double		s[8];
+	double		score[5] = {1.0, 5.0, NAN, 3.0, 0.5};
+	uint8_t		label[5] = {0, 1, 1, 1, 1};
+	double		thr[5] = {2.0, 2.0, 2.0, 4.0, 0.1};
+	double		t,
+				p,
+				r,
+				f;
+	mg_status	rc;
+
+	unit_suite = "mad";
+
+	/* l = 0, 1, 2, 3, 10: median 2, |l - 2| = 2, 1, 0, 1, 8: MAD 1 */
+	s[0] = 1.0;
+	s[1] = exp(1.0);
+	s[2] = exp(2.0);
+	s[3] = exp(3.0);
+	s[4] = exp(10.0);
+	s[5] = NAN;
+	s[6] = INFINITY;
+	rc = mg_mad_threshold(&mg_alloc_std, s, 7, 2.0, &t);
+	CHECK(rc == MG_OK, "odd count: status %d", (int) rc);
+	CHECK_CLOSE(t, exp(2.0 + 2.0 * 1.4826), 0, 1e-12, "odd count, k 2 (NaN, Infinity skipped)");
+
+	/* l = 0, 1, 2, 4: median 1.5, |l - 1.5| = 1.5, .5, .5, 2.5: MAD 1 */
+	s[3] = exp(4.0);
+	rc = mg_mad_threshold(&mg_alloc_std, s, 4, MG_DEFAULT_MAD_K, &t);
+	CHECK(rc == MG_OK, "even count: status %d", (int) rc);
+	CHECK_CLOSE(t, exp(1.5 + 2.75 * 1.4826), 0, 1e-12, "even count, default k 2.75");
+
+	/* a score 0 counts as MG_MAD_FLOOR; MAD 0: the median itself */
+	s[0] = 0.0;
+	s[1] = 1.0;
+	s[2] = 1.0;
+	rc = mg_mad_threshold(&mg_alloc_std, s, 3, 3.0, &t);
+	CHECK(rc == MG_OK && t == 1.0, "zero score, MAD 0: threshold %g", t);
+	s[0] = s[1] = s[2] = -2.0;
+	rc = mg_mad_threshold(&mg_alloc_std, s, 3, 3.0, &t);
+	CHECK(rc == MG_OK, "negative scores: status %d", (int) rc);
+	CHECK_CLOSE(t, MG_MAD_FLOOR, 0, 1e-12, "negative scores: the floor");
+
+	/* l = ln 1e-12, 0, ln 1e300: MAD 27.6, and 100 MADs overflow */
+	s[0] = 1e-12;
+	s[1] = 1.0;
+	s[2] = 1e300;
+	rc = mg_mad_threshold(&mg_alloc_std, s, 3, MG_MAX_MAD_K, &t);
+	CHECK(rc == MG_OK && isinf(t) && t > 0, "overflow: +Infinity (%g)", t);
+
+	/* arguments */
+	CHECK(mg_mad_threshold(&mg_alloc_std, s, 3, 0.0, &t) == MG_ERR_ARG, "k 0");
+	CHECK(mg_mad_threshold(&mg_alloc_std, s, 3, MG_MAX_MAD_K + 1, &t) == MG_ERR_ARG,
+		  "k above the maximum");
+	CHECK(mg_mad_threshold(&mg_alloc_std, s, 3, NAN, &t) == MG_ERR_ARG, "k NaN");
+	CHECK(mg_mad_threshold(&mg_alloc_std, s, 0, 2.0, &t) == MG_ERR_NODATA && isnan(t),
+		  "no scores");
+	s[0] = s[1] = NAN;
+	CHECK(mg_mad_threshold(&mg_alloc_std, s, 2, 2.0, &t) == MG_ERR_NODATA, "only NaN");
+
+	/* per-row thresholds: tp 2 (rows 1, 4), fp 0, fn 1 (row 3), row 2 skipped */
+	mg_flag_prf(score, label, thr, 5, &p, &r, &f);
+	CHECK_CLOSE(p, 1.0, 1e-15, 0, "precision at per-row thresholds");
+	CHECK_CLOSE(r, 2.0 / 3.0, 1e-15, 0, "recall at per-row thresholds");
+	CHECK_CLOSE(f, 0.8, 1e-15, 0, "F1 at per-row thresholds");
+	/* a false positive, no positive label: precision 0, recall 0, F1 0 */
+	label[1] = label[3] = label[4] = 0;
+	label[2] = 0;
+	mg_flag_prf(score, label, thr, 5, &p, &r, &f);
+	CHECK(p == 0.0 && r == 0.0 && f == 0.0, "no anomaly: %g %g %g", p, r, f);
 }
