@@ -105,10 +105,11 @@ mg_attr_deviation(float *v, int L, int m, const float *scale)
  * rows of data, windows cut at stride step as scoring cuts them: per
  * column, the median over the rows with a window of the mean deviation
  * over the windows covering the row, floored (see the file header).
+ * cb->cancel (cb may be NULL) is polled every MG_SCORE_CHUNK windows.
  */
 mg_status
 mg_fit_attr_scale(const mg_alloc *a, mg_model *mdl, const mg_data *data,
-				  int step)
+				  int step, const mg_callbacks *cb)
 {
 	int			L = mdl->cfg.seq_len;
 	int			m = mdl->m;
@@ -162,6 +163,11 @@ mg_fit_attr_scale(const mg_alloc *a, mg_model *mdl, const mg_data *data,
 	{
 		int64_t		s = starts[w];
 
+		if (w % MG_SCORE_CHUNK == 0 && cb && cb->cancel && cb->cancel(cb->arg))
+		{
+			rc = MG_ERR_CANCELLED;
+			goto done;
+		}
 		for (t = 0; t < L; t++)
 			mg_attr_values(mdl->prep, P + (size_t) (s + t) * k,
 						   E + (size_t) (s + t) * m, buf + (size_t) t * m);

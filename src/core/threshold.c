@@ -272,7 +272,7 @@ mg_pick_threshold(const mg_alloc *a, const mg_config *cfg, mg_model *mdl,
 	sub.nseries = ns;
 
 	/* the deviation scales of attribution 'deviation' (attrib.c) */
-	rc = mg_fit_attr_scale(a, mdl, &sub, o.step);
+	rc = mg_fit_attr_scale(a, mdl, &sub, o.step, cb);
 	if (rc != MG_OK)
 		goto done;
 	if (resid)

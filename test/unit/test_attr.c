@@ -73,6 +73,14 @@ check_window_deviation(void)
 	}
 }
 
+/* Cancel callback: always cancel (counts its calls in *arg). */
+static int
+cancel_now(void *arg)
+{
+	(*(int *) arg)++;
+	return 1;
+}
+
 /*
  * Scales on data with known medians (L 4, stride 1): a constant column
  * (deviation 0: the floor), a ramp (an inner row's mean deviation is its
@@ -101,7 +109,7 @@ check_scales(void)
 	mdl.cfg.seq_len = 4;
 	mdl.m = mdl.k = 3;
 	CHECK(mg_prep_fit(a, X, n, 3, MG_NORM_MINMAX, 0, &mdl.prep) == MG_OK, "prep");
-	CHECK(mg_fit_attr_scale(a, &mdl, &d, 1) == MG_OK && mdl.attr_scale != NULL, "fit scales");
+	CHECK(mg_fit_attr_scale(a, &mdl, &d, 1, NULL) == MG_OK && mdl.attr_scale != NULL, "fit scales");
 	if (mdl.attr_scale)
 	{
 		/* medians 0, 2 / 40 and 1; floor 0.1 * 0.05 */
@@ -111,10 +119,20 @@ check_scales(void)
 	}
 	mg_free(a, mdl.attr_scale);
 	mdl.attr_scale = NULL;
-	CHECK(mg_fit_attr_scale(a, &mdl, &d, 0) == MG_ERR_ARG && mdl.attr_scale == NULL, "step 0 refused");
+	{
+		int			left = 0;
+		mg_callbacks cb;
+
+		memset(&cb, 0, sizeof(cb));
+		cb.cancel = cancel_now;
+		cb.arg = &left;
+		CHECK(mg_fit_attr_scale(a, &mdl, &d, 1, &cb) == MG_ERR_CANCELLED &&
+			  mdl.attr_scale == NULL, "cancel: CANCELLED, no scales");
+	}
+	CHECK(mg_fit_attr_scale(a, &mdl, &d, 0, NULL) == MG_ERR_ARG && mdl.attr_scale == NULL, "step 0 refused");
 	ss[1] = n = 3;
 	d.n = 3;
-	CHECK(mg_fit_attr_scale(a, &mdl, &d, 1) == MG_ERR_NODATA && mdl.attr_scale == NULL,
+	CHECK(mg_fit_attr_scale(a, &mdl, &d, 1, NULL) == MG_ERR_NODATA && mdl.attr_scale == NULL,
 		  "no window: NODATA");
 	mg_prep_free(a, mdl.prep);
 }
