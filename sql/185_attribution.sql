@@ -60,6 +60,15 @@ SELECT (e.r).t, e.top_cols[1] AS first, e.contrib->'b'->>'rank' AS b_rank,
                                                      (e.contrib->'c'->>'share')::float8) AS b_largest_share
 FROM mimgan_explain('at_dev', NULL::attr_test, 119, 126) e ORDER BY 1;
 
+-- with PCA (2 of 3 components) the deviation is taken of the values
+-- projected back to the columns; the planted column still ranks first
+SELECT mimgan_train('attr_train', ARRAY['a','b','c'], 10, 't', NULL, 'at_pca',
+                    (:'o')::jsonb || '{"pca_components": 2}');
+SELECT count(*) AS planted, count(*) FILTER (WHERE top_cols[1] = 'b') AS b_first,
+       bool_and(cardinality(top_cols) = 3) AS all_ranked
+FROM mimgan_score('at_pca', NULL::attr_test, '{"top_k": 3}') s
+WHERE (s.r).t BETWEEN 120 AND 125;
+
 -- a model of format 3 (written before this option): the blob of at_res
 -- without the version-4 fields (i32 attribution at offset 224; the u32
 -- count and the f32 deviation scales before the threshold), with its length
@@ -126,5 +135,5 @@ SELECT * FROM regress_util.try($$SELECT mimgan_train('attr_train', ARRAY['a','b'
 SELECT * FROM regress_util.try($$SELECT mimgan_train('attr_train', ARRAY['a','b','c'], 10, 't', NULL, 'at_bad', '{"attribution": null}')$$, 'attribution');
 SELECT count(*) AS at_bad_models FROM mimgan_models WHERE name = 'at_bad';
 
-SELECT mimgan_drop('at_dev'), mimgan_drop('at_res'), mimgan_drop('at_old');
+SELECT mimgan_drop('at_dev'), mimgan_drop('at_res'), mimgan_drop('at_old'), mimgan_drop('at_pca');
 DROP TABLE attr_train, attr_test;
