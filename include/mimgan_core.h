@@ -454,6 +454,8 @@ typedef struct mg_config
 	/* format version 3 */
 	double		pot_risk;		/* MG_THRESHOLD_POT: exceedance probability */
 	int			smooth;			/* default score smoothing (mg_score_opts) */
+	/* format version 4 */
+	int			attribution;	/* mg_attribution: what top_cols ranks */
 } mg_config;
 
 /* how the label-free threshold is chosen (mg_config.threshold_auto) */
@@ -469,6 +471,16 @@ typedef enum mg_resid_norm
 	MG_RESID_NONE = 0,			/* residual as is (the paper) */
 	MG_RESID_TRAIN = 1			/* each column divided by its mean training residual */
 } mg_resid_norm;
+
+/*
+ * What the per-column figure of scoring (resid outputs, top_cols) is
+ * (src/core/attrib.c).  The DIRE score never depends on it.
+ */
+typedef enum mg_attribution
+{
+	MG_ATTR_RESIDUAL = 0,		/* reconstruction residual (resid_norm-scaled) */
+	MG_ATTR_DEVIATION = 1		/* |value - window mean| / its training median */
+} mg_attribution;
 
 /* how the residual part of a step combines the columns */
 typedef enum mg_resid_agg
@@ -518,6 +530,7 @@ typedef struct mg_model
 	mg_net_spec espec;			/* encoder, when cfg.encoder */
 	float	   *e_params;		/* NULL without encoder */
 	float	   *resid_scale;	/* [m] when cfg.resid_norm, else NULL */
+	float	   *attr_scale;		/* [m] deviation scales (format 4), or NULL */
 	double		threshold;
 	mg_train_stats stats;
 	/* opaque metadata stored verbatim in the blob (the glue keeps a JSON
@@ -529,7 +542,7 @@ typedef struct mg_model
 void		mg_model_free(const mg_alloc *a, mg_model *model);
 
 #define MG_BLOB_MAGIC "MIMGANv\0"	/* 8 bytes */
-#define MG_BLOB_FORMAT_VERSION 3	/* versions 1 and 2 are still read */
+#define MG_BLOB_FORMAT_VERSION 4	/* versions 1 to 3 are still read */
 
 /* Serialize into a fresh buffer from a. */
 mg_status	mg_model_serialize(const mg_model *model, const mg_alloc *a,
@@ -635,6 +648,8 @@ typedef struct mg_score_opts
 	int			use_encoder;	/* start from E(x) when the model has E */
 	int			smooth;			/* mg_score_series: trailing mean over this
 								 * many scored rows of a series (1: off) */
+	int			attribution;	/* mg_attribution of the resid outputs;
+								 * MG_ATTR_DEVIATION needs model->attr_scale */
 } mg_score_opts;
 
 /* Defaults taken from the model's configuration. */
@@ -644,8 +659,10 @@ void		mg_score_opts_from_model(const mg_model *model, mg_score_opts *o);
  * Score windows of prepared rows P (n x k floats, from mg_prep_apply).
  * Window w covers rows starts[w] .. starts[w] + L - 1.  Outputs, each
  * optional (NULL): dis, rec [nwin][L]; resid [nwin][L][m] per raw column
- * (back-projected through PCA when on).  Warm start uses window w-1's
- * latent when starts[w] - starts[w-1] in (0, L).
+ * (back-projected through PCA when on): the residual, or with
+ * o->attribution MG_ATTR_DEVIATION the deviation (src/core/attrib.c).
+ * Warm start uses window w-1's latent when starts[w] - starts[w-1] in
+ * (0, L).
  */
 mg_status	mg_score_windows(const mg_model *model, const mg_alloc *a,
 							 const float *P, int64_t n,

@@ -65,20 +65,21 @@ SELECT count(*) FROM mimgan_explain('exs', NULL::metrics, 95, 105, '{"series": n
 SELECT count(*) FROM mimgan_explain('exs', NULL::metrics, 95, 105, '{"series": 1}');
 
 -- contrib: every model column with its residual, share and rank; the
--- shares sum to 1, rank 1 is top_cols[1], and (mean aggregation, no PCA)
--- rec_score is the mean of the residuals
+-- shares sum to 1, rank 1 is top_cols[1], and (attribution 'residual',
+-- mean aggregation, no PCA) rec_score is the mean of the residuals
+-- (sql/185_attribution covers the default attribution 'deviation')
 SELECT DISTINCT (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(contrib) k) AS keys
 FROM mimgan_explain('exs', NULL::metrics, 95, 105);
 SELECT bool_and(abs((SELECT sum((v->>'share')::float8) FROM jsonb_each(contrib) AS c(k, v)) - 1) < 1e-6) AS shares_sum_1,
        bool_and((SELECT k FROM jsonb_each(contrib) AS c(k, v) WHERE (v->>'rank')::int = 1) = top_cols[1]) AS rank1_is_top,
        bool_and(abs((SELECT avg((v->>'residual')::float8) FROM jsonb_each(contrib) AS c(k, v)) - rec_score) < 1e-5) AS mean_is_rec
-FROM mimgan_explain('exs', NULL::metrics, 95, 105);
--- the planted anomaly: flagged, and x is the top column
+FROM mimgan_explain('exs', NULL::metrics, 95, 105, '{"attribution": "residual"}');
+-- the planted anomaly: flagged, and x (the larger residual) is the top column
 SELECT (r).t, is_anomaly, top_cols[1] AS top, (contrib->'x'->>'share')::float8 > 0.5 AS x_dominates
-FROM mimgan_explain('ex1', NULL::expl, 121, 123);
+FROM mimgan_explain('ex1', NULL::expl, 121, 123, '{"attribution": "residual"}');
 -- the long format: one row per (step, column)
 SELECT (e.r).t, c.key AS col, (c.value->>'rank')::int AS rank
-FROM mimgan_explain('ex1', NULL::expl, 122, 122) e, jsonb_each(e.contrib) c
+FROM mimgan_explain('ex1', NULL::expl, 122, 122, '{"attribution": "residual"}') e, jsonb_each(e.contrib) c
 ORDER BY 1, 3;
 
 -- a missing value in the range: its row comes back with NULL scores

@@ -5,13 +5,14 @@
  *
  * Layout (all integers and floats little-endian, IEEE 754; doc/model-format.md
  * has the full table):
- *	  header   magic "MIMGANv\0" (8 bytes), u32 format version (3; 1 and
- *	           2 are still read: they lack the fields marked v2 / v3),
+ *	  header   magic "MIMGANv\0" (8 bytes), u32 format version (4; 1 to
+ *	           3 are still read: they lack the fields marked v2 / v3 / v4),
  *	           u32 flags (0), u64 total length in bytes
  *	  config   every mg_config field in declaration order: int fields as
  *	           i32, int64_t as i64, seed as u64, float as f32, double as f64
  *	           (v2: encoder, rec_weight, resid_norm, resid_agg at the end;
- *	           v3: f64 pot_risk, i32 smooth after them)
+ *	           v3: f64 pot_risk, i32 smooth after them; v4: i32
+ *	           attribution after those)
  *	  dims     i32 m, i32 k
  *	  prep     i32 norm, i32 pca_k, f64 shift[m], f64 scale[m], and when
  *	           pca_k > 0: f64 pca_mean[m], f64 pca_comp[pca_k][m]
@@ -19,6 +20,8 @@
  *	           u64 n_g, f32 g_params[n_g], u64 n_d, f32 d_params[n_d]
  *	  v2       when encoder: espec, u64 n_e, f32 e_params[n_e]; then
  *	           u32 n_s (m with resid_norm, else 0), f32 resid_scale[n_s]
+ *	  v4       u32 n_a (m, or 0 for a model without deviation scales),
+ *	           f32 attr_scale[n_a]
  *	  scalars  f64 threshold; mg_train_stats: i32 epochs_run, i64 n_rows,
  *	           i64 n_windows, i32 n_series, f64 loss_d, loss_g, d_real,
  *	           d_fake, train_score_mean, train_score_sd, train_rec_mean
@@ -144,6 +147,7 @@ mg_model_free(const mg_alloc *a, mg_model *model)
 	mg_free(a, model->d_params);
 	mg_free(a, model->e_params);
 	mg_free(a, model->resid_scale);
+	mg_free(a, model->attr_scale);
 	mg_free(a, model->meta);
 	mg_free(a, model);
 }
@@ -317,7 +321,7 @@ get_f64(blob_reader *r)
  * --------------------------------------------------------------------- */
 
 /* bytes of the serialised mg_config */
-#define CFG_BYTES (36 * 4 + 7 * 8)	/* 26 i32 + 10 f32; 7 eight-byte */
+#define CFG_BYTES (37 * 4 + 7 * 8)	/* 27 i32 + 10 f32; 7 eight-byte */
 
 /* write every mg_config field in declaration order */
 static void
@@ -368,6 +372,8 @@ put_config(blob_writer *w, const mg_config *c)
 	/* version 3 */
 	put_f64(w, c->pot_risk);
 	put_i32(w, c->smooth);
+	/* version 4 */
+	put_i32(w, c->attribution);
 }
 
 /* read every mg_config field in declaration order */
@@ -430,6 +436,9 @@ get_config(blob_reader *r, mg_config *c)
 		c->pot_risk = MG_DEFAULT_POT_RISK;
 		c->smooth = 1;
 	}
+	/* before version 4: top_cols by residual (memset above) */
+	if (r->version >= 4)
+		c->attribution = get_i32(r);
 }
 
 /* bytes of the serialised mg_train_stats */
@@ -665,6 +674,29 @@ parse_body(blob_reader *r, const mg_alloc *a, mg_model *mdl)
 		}
 	}
 
+	/* version 4: deviation scales, required by attribution 'deviation' */
+	if (r->version >= 4)
+	{
+		uint32_t	na = get_u32(r);
+		uint32_t	j;
+
+		if (r->err || (na != 0 && na != (uint32_t) m) ||
+			(na == 0 && c->attribution == MG_ATTR_DEVIATION) ||
+			!rd_need_n(r, na, 4))
+			return MG_ERR_BLOB_INVALID;
+		if (na > 0)
+		{
+			mdl->attr_scale = mg_malloc(a, na, sizeof(float));
+			if (mdl->attr_scale == NULL)
+				return MG_ERR_NOMEM;
+			if (!get_f32_array(r, mdl->attr_scale, na))
+				return MG_ERR_BLOB_INVALID;
+			for (j = 0; j < na; j++)
+				if (!(mdl->attr_scale[j] > 0.0f))
+					return MG_ERR_BLOB_INVALID;
+		}
+	}
+
 	/* scalars */
 	mdl->threshold = get_f64(r);
 	get_stats(r, &mdl->stats);
@@ -765,6 +797,7 @@ mg_model_serialize(const mg_model *model, const mg_alloc *a,
 				nd,
 				ne = 0,
 				nsc = 0,
+				na = 0,
 				size,
 				i;
 	int			m = model->m;
@@ -792,7 +825,8 @@ mg_model_serialize(const mg_model *model, const mg_alloc *a,
 		 (model->e_params == NULL ||
 		  !spec_ok(&model->espec, model->k, c->hidden_g, c->layers_g,
 				   c->latent_dim, MG_ACT_NONE))) ||
-		(c->resid_norm != MG_RESID_NONE && model->resid_scale == NULL))
+		(c->resid_norm != MG_RESID_NONE && model->resid_scale == NULL) ||
+		(c->attribution == MG_ATTR_DEVIATION && model->attr_scale == NULL))
 		return MG_ERR_ARG;
 	ng = mg_net_nparams(&model->gspec);
 	nd = mg_net_nparams(&model->dspec);
@@ -800,13 +834,15 @@ mg_model_serialize(const mg_model *model, const mg_alloc *a,
 		ne = mg_net_nparams(&model->espec);
 	if (c->resid_norm != MG_RESID_NONE)
 		nsc = (size_t) m;
+	if (model->attr_scale != NULL)
+		na = (size_t) m;
 
 	size = MG_BLOB_HEADER + CFG_BYTES + 2 * 4 + 2 * 4 +
 		(size_t) 2 * m * 8 + 2 * 5 * 4 + 8 + 8 + 8 + STATS_BYTES + 4 +
 		(size_t) model->meta_len + 4;
 	if (p->pca_k > 0)
 		size += (size_t) (p->pca_k + 1) * m * 8;
-	size += 4 + 4 * nsc;
+	size += 4 + 4 * nsc + 4 + 4 * na;
 	if (c->encoder)
 		size += 5 * 4 + 8;
 	if (nd > ((size_t) -1 - size) / 4 ||
@@ -858,6 +894,9 @@ mg_model_serialize(const mg_model *model, const mg_alloc *a,
 	put_u32(&w, (uint32_t) nsc);
 	for (i = 0; i < nsc; i++)
 		put_f32(&w, model->resid_scale[i]);
+	put_u32(&w, (uint32_t) na);
+	for (i = 0; i < na; i++)
+		put_f32(&w, model->attr_scale[i]);
 	put_f64(&w, model->threshold);
 	put_stats(&w, &model->stats);
 	put_u32(&w, model->meta_len);

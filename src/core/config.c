@@ -68,6 +68,7 @@ mg_config_paper(mg_config *cfg)
 	cfg->resid_agg = MG_AGG_MEAN;
 	cfg->pot_risk = MG_DEFAULT_POT_RISK;
 	cfg->smooth = 1;
+	cfg->attribution = MG_ATTR_RESIDUAL;
 }
 
 /*
@@ -94,6 +95,8 @@ mg_config_default(mg_config *cfg)
 	cfg->lambda = 0.2;
 	/* scoring is cheap with the encoder: the threshold sees more rows */
 	cfg->threshold_windows = 10000;
+	/* top_cols by each column's deviation from its window (attrib.c) */
+	cfg->attribution = MG_ATTR_DEVIATION;
 }
 
 #define BAD(name) \
@@ -222,5 +225,8 @@ mg_config_validate(const mg_config *cfg, const char **field)
 	if (cfg->resid_agg != MG_AGG_MEAN && cfg->resid_agg != MG_AGG_RMS &&
 		cfg->resid_agg != MG_AGG_MAX)
 		BAD("resid_agg");
+	if (cfg->attribution != MG_ATTR_RESIDUAL &&
+		cfg->attribution != MG_ATTR_DEVIATION)
+		BAD("attribution");
 	return MG_OK;
 }

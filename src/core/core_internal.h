@@ -38,4 +38,17 @@ extern mg_status mg_pick_threshold(const mg_alloc *a, const mg_config *cfg,
 								   mg_model *mdl, const mg_data *data,
 								   const mg_callbacks *cb);
 
+/* Attribution 'deviation' (attrib.c): the m values of one row whose
+ * deviation is taken (prow: k prepared features, erow: m clipping excesses
+ * or NULL); in place, a window's values v [L][m] become their absolute
+ * deviation from the window's column means, divided by scale when
+ * non-NULL; the model's deviation scales from training rows (cb may be
+ * NULL; its cancel is polled). */
+extern void mg_attr_values(const mg_prep *p, const float *prow,
+						   const float *erow, float *v);
+extern void mg_attr_deviation(float *v, int L, int m, const float *scale);
+extern mg_status mg_fit_attr_scale(const mg_alloc *a, mg_model *mdl,
+								   const mg_data *data, int step,
+								   const mg_callbacks *cb);
+
 #endif

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "mimgan_core.h"
+#include "core_internal.h"
 
 #define MG_SIGMA_FLOOR 1e-2
 #define MG_SCORE_BATCH_DEFAULT 256
@@ -85,6 +86,7 @@ mg_score_opts_from_model(const mg_model *model, mg_score_opts *o)
 	o->seed = c->seed ^ UINT64_C(0x5C0BE5C0BE5C0BE5);
 	o->use_encoder = model->e_params != NULL;
 	o->smooth = c->smooth;
+	o->attribution = c->attribution;
 }
 
 /* qsort comparator for doubles */
@@ -387,9 +389,12 @@ mean_resid(const float *x, const float *y, int k, const float *ex, int m)
 /* Per-window outputs of one batch. */
 static void
 batch_outputs(inv_state *s, const mg_model *model, int B,
-			  const float *E, const int64_t *starts,
+			  const float *E, const int64_t *starts, int attribution,
 			  float *dis, float *rec, float *resid)
 {
+	/* resid gets the deviation instead of the residual (attrib.c) */
+	float	   *rout = (attribution == MG_ATTR_DEVIATION) ? NULL : resid;
+
 	int			L = s->L;
 	int			k = s->k;
 	int			m = model->m;
@@ -422,7 +427,7 @@ batch_outputs(inv_state *s, const mg_model *model, int B,
 			int			agg = model->cfg.resid_agg;
 			float	   *dst;
 
-			if (resid == NULL && scale == NULL && agg == MG_AGG_MEAN)
+			if (rout == NULL && scale == NULL && agg == MG_AGG_MEAN)
 			{
 				if (rec)
 					rec[s->win[i] * L + t] =
@@ -431,7 +436,7 @@ batch_outputs(inv_state *s, const mg_model *model, int B,
 			}
 
 			/* per raw column: |residual| (through PCA when on) + excess */
-			dst = resid ? resid + ((size_t) s->win[i] * L + t) * m : s->rowbuf;
+			dst = rout ? rout + ((size_t) s->win[i] * L + t) * m : s->rowbuf;
 			if (p->pca_k > 0)
 			{
 				for (c = 0; c < m; c++)
@@ -478,6 +483,17 @@ batch_outputs(inv_state *s, const mg_model *model, int B,
 			if (rec)
 				rec[s->win[i] * L + t] = (float) sr;
 		}
+	if (resid && attribution == MG_ATTR_DEVIATION)
+		for (i = 0; i < B; i++)
+		{
+			float	   *dst = resid + (size_t) s->win[i] * L * m;
+
+			for (t = 0; t < L; t++)
+				mg_attr_values(p, s->X + ((size_t) t * B + i) * k,
+							   E ? E + (size_t) (starts[s->win[i]] + t) * m : NULL,
+							   dst + (size_t) t * m);
+			mg_attr_deviation(dst, L, m, model->attr_scale);
+		}
 }
 
 /*
@@ -514,6 +530,11 @@ mg_score_windows_ex(const mg_model *model, const mg_alloc *a,
 	if (model == NULL || P == NULL || o == NULL || nwin < 0 ||
 		(nwin > 0 && starts == NULL) || o->invert_iters < 0 ||
 		!(o->invert_lr > 0) || o->batch < 1)
+		return MG_ERR_ARG;
+	/* the deviation needs the model's training scales (format 4) */
+	if (resid != NULL &&
+		(o->attribution < MG_ATTR_RESIDUAL || o->attribution > MG_ATTR_DEVIATION ||
+		 (o->attribution == MG_ATTR_DEVIATION && model->attr_scale == NULL)))
 		return MG_ERR_ARG;
 	if (nwin == 0)
 		return MG_OK;
@@ -567,7 +588,8 @@ mg_score_windows_ex(const mg_model *model, const mg_alloc *a,
 		rc = invert_batch(&s, model, B, o, cb);
 		if (rc != MG_OK)
 			goto done;
-		batch_outputs(&s, model, B, E, starts, dis, rec, resid);
+		batch_outputs(&s, model, B, E, starts, o->attribution, dis, rec,
+					  resid);
 
 		/* keep the solved latents for the next round's warm start */
 		if (o->warm_start)

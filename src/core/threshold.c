@@ -320,6 +320,7 @@ mg_pick_threshold(const mg_alloc *a, const mg_config *cfg, mg_model *mdl,
 				sr = 0.0;
 
 	mg_score_opts_from_model(mdl, &o);
+	o.attribution = MG_ATTR_RESIDUAL;	/* the resid pass below: residuals */
 	R = (cfg->threshold_windows > 0 &&
 		 cfg->threshold_windows < (n + o.step - 1) / o.step) ?
 		cfg->threshold_windows * o.step : n;
@@ -368,6 +369,10 @@ mg_pick_threshold(const mg_alloc *a, const mg_config *cfg, mg_model *mdl,
 	sub.series_start = sub_start;
 	sub.nseries = ns;
 
+	/* the deviation scales of attribution 'deviation' (attrib.c) */
+	rc = mg_fit_attr_scale(a, mdl, &sub, o.step, cb);
+	if (rc != MG_OK)
+		goto done;
 	if (resid)
 	{
 		/* a first pass gives the column scales (rows with a score only) */

@@ -98,6 +98,7 @@ static const MgOptDef train_opts[] = {
 	{"resid_agg", MG_OPT_ENUM, "mean|rms|max", "'mean', 'rms' or 'max'"},
 	{"smooth", MG_OPT_INT, NULL, "an integer from 1 to 10000 (1: off)"},
 	{"per_series", MG_OPT_BOOL, NULL, "true or false"},
+	{"attribution", MG_OPT_ENUM, "residual|deviation", "'residual' or 'deviation'"},
 	{NULL, 0, NULL, NULL}
 };
 
@@ -117,6 +118,7 @@ static const MgOptDef score_opts[] = {
 	{"encoder", MG_OPT_BOOL, NULL, "true or false"},
 	{"smooth", MG_OPT_INT, NULL, "an integer from 1 to 10000 (1: off)"},
 	{"per_series", MG_OPT_BOOL, NULL, "true or false (false: the shared model only)"},
+	{"attribution", MG_OPT_ENUM, "residual|deviation", "'residual' or 'deviation'"},
 	{NULL, 0, NULL, NULL}
 };
 
@@ -503,6 +505,7 @@ MgParseTrainOptionsFrom(Jsonb *opts, const mg_config *base, mg_config *cfg,
 		SETI("resid_norm", resid_norm);
 		SETI("resid_agg", resid_agg);
 		SETI("smooth", smooth);
+		SETI("attribution", attribution);
 		else if (strcmp(k, "seed") == 0)
 		{
 			cfg->seed = o->u;
@@ -685,6 +688,16 @@ MgParseScoreOptionsBatch(Jsonb *opts, const mg_model *model,
 						 errhint("Train with '{\"encoder\": true}' to score through an encoder.")));
 			o->use_encoder = (int) v->i;
 		}
+		else if (strcmp(k, "attribution") == 0)
+		{
+			/* 'deviation' needs the deviation scales of a 0.2.0 model */
+			if (v->i == MG_ATTR_DEVIATION && model->attr_scale == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("this model has no deviation scales"),
+						 errhint("The model was trained by an earlier mimgan (model format 3 or older), which kept no deviation scales. Retrain it, or score with '{\"attribution\": \"residual\"}'.")));
+			o->attribution = (int) v->i;
+		}
 		if (!ok)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -742,6 +755,7 @@ MgConfigToJsonb(const mg_config *cfg)
 	static const char *const inv_w[] = {"adam", "rmsprop"};
 	static const char *const rnorm_w[] = {"none", "train"};
 	static const char *const ragg_w[] = {"mean", "rms", "max"};
+	static const char *const attr_w[] = {"residual", "deviation"};
 
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
@@ -796,6 +810,7 @@ MgConfigToJsonb(const mg_config *cfg)
 	AppendFloat(&buf, "rec_weight", cfg->rec_weight);
 	WORD("resid_norm", rnorm_w, cfg->resid_norm);
 	WORD("resid_agg", ragg_w, cfg->resid_agg);
+	WORD("attribution", attr_w, cfg->attribution);
 #undef INT
 #undef WORD
 #undef BOOL

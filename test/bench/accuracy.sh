@@ -7,7 +7,8 @@
 # .bench/ (port $MIMGAN_BENCH_PORT, default 54340, Unix socket only), the CSVs
 # loaded with \copy, one model per entity and configuration trained with
 # mimgan_train, detection metrics from mimgan_evaluate, per-variable
-# attribution (HitRate@100 %/150 %) from mimgan_score's top_cols.  The classic
+# attribution (HitRate@100 %/150 %) from mimgan_score's top_cols (the row
+# mim also with the scoring option attribution 'residual').  The classic
 # detectors come from ../shared/bench/run_baselines.py (Debian python3-sklearn),
 # run in the same invocation; their CSV is loaded into the cluster and the
 # tables are printed from SQL.
@@ -272,6 +273,11 @@ for ds in $DATASETS; do
 				if [ "$ds" != kdd99 ]; then
 					echo "CREATE TEMP TABLE rk AS SELECT (s.r).t AS t, s.top_cols AS cols FROM mimgan_score('$m', NULL::$tst, '{\"top_k\": $nc}') s WHERE (s.r).label = 1;"
 					echo "INSERT INTO bench_hitrate SELECT '$ds', '$ent', 'mimgan $cfg (top_cols)', * FROM ($(hitrate_sql "$ent" "$tb" rk | tr '\n' ' ')) q;"
+					if [ "$cfg" = mim ]; then
+						# the same model ranked by reconstruction residual
+						echo "CREATE TEMP TABLE rk_res AS SELECT (s.r).t AS t, s.top_cols AS cols FROM mimgan_score('$m', NULL::$tst, '{\"top_k\": $nc, \"attribution\": \"residual\"}') s WHERE (s.r).label = 1;"
+						echo "INSERT INTO bench_hitrate SELECT '$ds', '$ent', 'mimgan $cfg (top_cols, attribution residual)', * FROM ($(hitrate_sql "$ent" "$tb" rk_res | tr '\n' ' ')) q;"
+					fi
 				fi
 				echo "SELECT '  done $ds/$ent $cfg: train ' || round(:train_s::numeric, 1) || ' s, evaluate ' || round(:score_s::numeric, 1) || ' s, best F1 ' || round(value::numeric, 3) FROM ev WHERE metric = 'best_f1';"
 			} >"$f"

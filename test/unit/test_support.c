@@ -939,6 +939,55 @@ check_blob_v1(const uint8_t *b, size_t len, const mg_model *mdl)
 	mg_free(a, v1);
 }
 
+/*
+ * Blobs of version 3 (written before the attribution option) are still
+ * read, with attribution 'residual' and no deviation scales.  Build one
+ * from the version-4 blob b of a model without deviation scales by
+ * removing the v4 fields (i32 attribution at offset 224, the u32
+ * deviation scale count before the threshold), then check the older
+ * versions from it.
+ */
+static void
+check_blob_v3(const uint8_t *b, size_t len, const mg_model *mdl)
+{
+	const mg_alloc *a = &mg_alloc_std;
+	size_t		tail = 4 + mdl->meta_len + 4;	/* crc, meta, meta_len */
+	size_t		p_na = len - tail - 88 - 8 - 4;
+	size_t		n3 = len - 8;
+	uint8_t    *v3 = mg_malloc(a, n3, 1);
+	mg_model   *m1 = NULL;
+	mg_status	rc;
+	size_t		i;
+
+	CHECK(mdl->attr_scale == NULL && b[p_na] == 0 && b[224] == MG_ATTR_RESIDUAL,
+		  "layout: attribution at 224, n_a 0 before the threshold");
+	memcpy(v3, b, 224);
+	memcpy(v3 + 224, b + 228, p_na - 228);
+	memcpy(v3 + p_na - 4, b + p_na + 4, len - (p_na + 4));
+	v3[8] = 3;
+	for (i = 0; i < 8; i++)
+		v3[16 + i] = (uint8_t) ((uint64_t) n3 >> (8 * i));
+	fix_crc(v3, n3);
+	rc = mg_model_deserialize(v3, n3, a, &m1);
+	CHECK(rc == MG_OK, "version 3 blob read: %s", mg_status_string(rc));
+	if (m1)
+	{
+		CHECK(m1->cfg.attribution == MG_ATTR_RESIDUAL && m1->attr_scale == NULL &&
+			  m1->cfg.smooth == mdl->cfg.smooth && m1->threshold == mdl->threshold &&
+			  memcmp(m1->g_params, mdl->g_params,
+					 mg_net_nparams(&mdl->gspec) * sizeof(float)) == 0,
+			  "version 3 blob: same weights, attribution residual");
+		mg_model_free(a, m1);
+	}
+	v3[8] = 4;
+	fix_crc(v3, n3);
+	CHECK(try_load(v3, n3) != MG_OK, "version-3 body labelled 4 refused");
+	v3[8] = 3;
+	fix_crc(v3, n3);
+	check_blob_v1(v3, n3, mdl);
+	mg_free(a, v3);
+}
+
 /* An encoder and residual scales survive the round trip. */
 static void
 check_blob_encoder(void)
@@ -971,12 +1020,20 @@ check_blob_encoder(void)
 	for (i = 0; i < (size_t) mdl->m; i++)
 		mdl->resid_scale[i] = 0.1f * (float) (i + 1);
 	mdl->stats.loss_rec = 0.0625;
+	mdl->cfg.attribution = MG_ATTR_DEVIATION;
+	CHECK(mg_model_serialize(mdl, a, &b1, &l1) == MG_ERR_ARG && b1 == NULL,
+		  "attribution deviation without scales not serialized");
+	mdl->attr_scale = mg_malloc(a, (size_t) mdl->m, sizeof(float));
+	for (i = 0; i < (size_t) mdl->m; i++)
+		mdl->attr_scale[i] = 0.25f * (float) (i + 1);
 	CHECK(mg_model_serialize(mdl, a, &b1, &l1) == MG_OK, "encoder model serialized");
 	CHECK(mg_model_deserialize(b1, l1, a, &m2) == MG_OK && m2 != NULL &&
 		  m2->cfg.encoder == 1 && m2->cfg.resid_norm == MG_RESID_TRAIN &&
 		  memcmp(&m2->espec, &mdl->espec, sizeof(mg_net_spec)) == 0 &&
 		  memcmp(m2->e_params, mdl->e_params, ne * sizeof(float)) == 0 &&
 		  memcmp(m2->resid_scale, mdl->resid_scale, mdl->m * sizeof(float)) == 0 &&
+		  m2->cfg.attribution == MG_ATTR_DEVIATION &&
+		  memcmp(m2->attr_scale, mdl->attr_scale, mdl->m * sizeof(float)) == 0 &&
 		  m2->stats.loss_rec == 0.0625, "encoder and scales round trip");
 	mg_model_free(a, m2);
 	/* damage anywhere in the new parts is refused */
@@ -991,14 +1048,34 @@ check_blob_encoder(void)
 			refused++;
 	}
 	CHECK(refused == 400, "encoder blob bit flips refused: %d of 400", refused);
-	/* a zero scale with a valid checksum is refused */
+	/* a zero scale with a valid checksum is refused; layout (v4): n_s,
+	 * resid_scale[m], n_a, attr_scale[m], then the threshold */
 	memcpy(cp, b1, l1);
 	{
-		size_t		p0 = l1 - (4 + mdl->meta_len + 4) - 88 - 8 - 4 * mdl->m;
+		size_t		pa = l1 - (4 + mdl->meta_len + 4) - 88 - 8 - 4 * mdl->m;
+		size_t		p0 = pa - 4 - 4 * mdl->m;
+		float		a0;
 
+		memcpy(&a0, cp + pa, 4);
+		CHECK(a0 == mdl->attr_scale[0] && cp[pa - 4] == (uint8_t) mdl->m,
+			  "layout: n_a then attr_scale before the threshold");
 		memset(cp + p0, 0, 4);
 		fix_crc(cp, l1);
 		CHECK(try_load(cp, l1) == MG_ERR_BLOB_INVALID, "zero residual scale refused");
+		memcpy(cp, b1, l1);
+		memset(cp + pa + 4, 0, 4);
+		fix_crc(cp, l1);
+		CHECK(try_load(cp, l1) == MG_ERR_BLOB_INVALID, "zero deviation scale refused");
+		memcpy(cp, b1, l1);
+		cp[pa - 4] = (uint8_t) (mdl->m - 1);
+		fix_crc(cp, l1);
+		CHECK(try_load(cp, l1) == MG_ERR_BLOB_INVALID, "deviation scale count != m refused");
+		/* attribution (i32 at offset 224) 'residual' -> 2: invalid */
+		memcpy(cp, b1, l1);
+		CHECK(cp[224] == MG_ATTR_DEVIATION, "layout: attribution at offset 224");
+		cp[224] = 2;
+		fix_crc(cp, l1);
+		CHECK(try_load(cp, l1) == MG_ERR_BLOB_INVALID, "attribution 2 refused");
 	}
 	mg_free(a, cp);
 	mg_free(a, b1);
@@ -1220,9 +1297,9 @@ suite_blob(void)
 	CHECK(mg_model_serialize(mdl, a, &b1, &l1) == MG_OK, "serialize");
 	CHECK(memcmp(b1, MG_BLOB_MAGIC, 8) == 0, "magic at offset 0");
 	/* total length as documented in doc/model-format.md (m 4, pca_k 2) */
-	CHECK(l1 == 24 + 200 + 16 + 16 * 4 + 8 * 4 * 3 + 40 + 16 +
+	CHECK(l1 == 24 + 204 + 16 + 16 * 4 + 8 * 4 * 3 + 40 + 16 +
 		  4 * (mg_net_nparams(&mdl->gspec) + mg_net_nparams(&mdl->dspec)) +
-		  4 + 8 + 88 + 4 + mdl->meta_len + 4, "documented length formula (%d)", (int) l1);
+		  4 + 4 + 8 + 88 + 4 + mdl->meta_len + 4, "documented length formula (%d)", (int) l1);
 	CHECK(mg_model_serialize(mdl, a, &b2, &l2) == MG_OK && l1 == l2 &&
 		  memcmp(b1, b2, l1) == 0, "serialize twice gives identical bytes");
 	rc = mg_model_deserialize(b1, l1, a, &m2);
@@ -1289,12 +1366,12 @@ suite_blob(void)
 	cp[0] = 'X';
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_MAGIC, "wrong magic");
 	memcpy(cp, b1, l1);
-	cp[8] = 4;
+	cp[8] = 5;
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_VERSION, "wrong version");
 	memcpy(cp, b1, l1);
 	cp[8] = 0;
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_VERSION, "version 0");
-	check_blob_v1(b1, l1, mdl);
+	check_blob_v3(b1, l1, mdl);
 	memcpy(cp, b1, l1);
 	cp[16] ^= 1;
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_SHORT, "wrong total length");
@@ -1317,8 +1394,8 @@ suite_blob(void)
 	cp[24] = 1;					/* seq_len = 1 */
 	fix_crc(cp, l1);
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_INVALID, "seq_len 1 refused");
-	/* m at 24 + 200 (v3 config); k after it; norm, pca_k; then 4 f64 arrays of m */
-	off = 24 + 200;
+	/* m at 24 + 204 (v4 config); k after it; norm, pca_k; then 4 f64 arrays of m */
+	off = 24 + 204;
 	memcpy(cp, b1, l1);
 	cp[off] = 0;
 	fix_crc(cp, l1);
@@ -1332,7 +1409,7 @@ suite_blob(void)
 	cp[off + 16 + 6] = 0xF0;
 	fix_crc(cp, l1);
 	CHECK(try_load(cp, l1) == MG_ERR_BLOB_INVALID, "non-finite shift refused");
-	off = 24 + 200 + 16 + 3 * 4 * 8 + 2 * 4 * 8 + 40;	/* u64 n_g */
+	off = 24 + 204 + 16 + 3 * 4 * 8 + 2 * 4 * 8 + 40;	/* u64 n_g */
 	memcpy(cp, b1, l1);
 	cp[off + 7] = 0x10;			/* huge parameter count */
 	fix_crc(cp, l1);

@@ -434,6 +434,7 @@ suite_score(void)
 		return;
 	mg_score_opts_from_model(mdl, &o);
 	o.step = 5;
+	o.attribution = MG_ATTR_RESIDUAL;	/* res: the residuals behind re */
 	CHECK(mg_score_series(mdl, a, &d, &o, NULL, sc, di, re, res) == MG_OK, "score");
 	for (i = 0; i < n; i++)
 	{
