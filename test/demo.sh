@@ -188,6 +188,16 @@ SELECT metric, round(value::numeric, 4) AS value
 FROM mimgan_evaluate('smd', NULL::smd_test, 'label');
 EOF
 
+say "the same rows flagged with the label-free batch threshold: options => '{\"threshold\": \"mad\"}'"
+run_sql <<'EOF' || die "evaluation with 'mad' failed (server log: $CLUSTER_LOG)"
+SELECT (SELECT count(*) FROM mimgan_score('smd', NULL::smd_test, '{"threshold": "mad"}') WHERE is_anomaly) AS flagged_steps,
+       round(max(value) FILTER (WHERE metric = 'threshold')::numeric, 4) AS threshold,
+       round(max(value) FILTER (WHERE metric = 'precision')::numeric, 4) AS precision,
+       round(max(value) FILTER (WHERE metric = 'recall')::numeric, 4) AS recall,
+       round(max(value) FILTER (WHERE metric = 'f1')::numeric, 4) AS f1
+FROM mimgan_evaluate('smd', NULL::smd_test, 'label', '{"threshold": "mad"}');
+EOF
+
 # ---------------------------------------------------------------------------
 # 6. explain and plot the strongest flagged span
 # ---------------------------------------------------------------------------
