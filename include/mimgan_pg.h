@@ -113,8 +113,6 @@ typedef struct MgModelEntry
 /* ---- per-series models (series.c) ---- */
 /* longest series key that can have a model of its own, in bytes */
 #define MG_MAX_SERIES_KEY 1024
-/* Whether mimgan.model_series exists (0.2.0 schema). */
-extern bool MgHaveSeriesTable(void);
 /* The model scoring series key (NULL: the NULL key) of e and its
  * threshold: the series' own model when e has per-series models and one
  * for key, else e's shared model. */
@@ -149,6 +147,9 @@ extern mg_model *MgModelCacheLoad(const char *name, int32 version,
 extern void MgModelCacheStats(int *entries, int64 *bytes, int64 *hits,
 							  int64 *misses);
 
+/* The relation mimgan.relname, or InvalidOid (a 0.1.0 schema lacks the
+ * tables added since). */
+extern Oid	MgCatalogRelid(const char *relname);
 /* Parse 'name' or 'name@N'; *version = 0 for latest.  ERROR on bad spec. */
 extern void MgParseModelSpec(const char *spec, char **name, int32 *version);
 /* Load a model version the current role may use; ERROR (undefined_object)

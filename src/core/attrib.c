@@ -127,7 +127,6 @@ mg_fit_attr_scale(const mg_alloc *a, mg_model *mdl, const mg_data *data,
 			   *cnt = NULL;
 	double	   *col = NULL,
 			   *med = NULL;
-	double		floor_;
 	int			t,
 				c;
 	mg_status	rc;
@@ -195,17 +194,7 @@ mg_fit_attr_scale(const mg_alloc *a, mg_model *mdl, const mg_data *data,
 			goto done;
 		}
 	}
-	floor_ = 0.1 * mg_quantile(a, med, m, 0.5);
-	if (isnan(floor_))
-	{
-		rc = MG_ERR_NOMEM;
-		goto done;
-	}
-	if (!(floor_ >= MG_ATTR_MIN_SCALE))
-		floor_ = MG_ATTR_MIN_SCALE;
-	for (c = 0; c < m; c++)
-		mdl->attr_scale[c] = (float) (med[c] > floor_ ? med[c] : floor_);
-	rc = MG_OK;
+	rc = mg_floor_scales(a, med, m, MG_ATTR_MIN_SCALE, mdl->attr_scale);
 done:
 	if (rc != MG_OK)
 	{

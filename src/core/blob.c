@@ -536,6 +536,28 @@ get_f32_array(blob_reader *r, float *dst, size_t n)
 	return 1;
 }
 
+/*
+ * Read n per-column scales (all finite and positive) into a new array
+ * *out; n 0 leaves *out NULL.
+ */
+static mg_status
+get_scales(blob_reader *r, const mg_alloc *a, uint32_t n, float **out)
+{
+	uint32_t	j;
+
+	if (n == 0)
+		return MG_OK;
+	*out = mg_malloc(a, n, sizeof(float));
+	if (*out == NULL)
+		return MG_ERR_NOMEM;
+	if (!get_f32_array(r, *out, n))
+		return MG_ERR_BLOB_INVALID;
+	for (j = 0; j < n; j++)
+		if (!((*out)[j] > 0.0f))
+			return MG_ERR_BLOB_INVALID;
+	return MG_OK;
+}
+
 /* 1 if spec is exactly what mg_fit builds for this configuration */
 static int
 spec_ok(const mg_net_spec *s, int in, int hidden, int layers, int out, int act)
@@ -560,6 +582,7 @@ parse_body(blob_reader *r, const mg_alloc *a, mg_model *mdl)
 	uint32_t	meta_len;
 	int			m,
 				k;
+	mg_status	st;
 
 	get_config(r, &mdl->cfg);
 	if (r->err)
@@ -637,7 +660,6 @@ parse_body(blob_reader *r, const mg_alloc *a, mg_model *mdl)
 	{
 		uint64_t	ne;
 		uint32_t	nsc;
-		uint32_t	j;
 
 		if (c->encoder)
 		{
@@ -661,40 +683,23 @@ parse_body(blob_reader *r, const mg_alloc *a, mg_model *mdl)
 			nsc != (c->resid_norm != MG_RESID_NONE ? (uint32_t) m : 0) ||
 			!rd_need_n(r, nsc, 4))
 			return MG_ERR_BLOB_INVALID;
-		if (nsc > 0)
-		{
-			mdl->resid_scale = mg_malloc(a, nsc, sizeof(float));
-			if (mdl->resid_scale == NULL)
-				return MG_ERR_NOMEM;
-			if (!get_f32_array(r, mdl->resid_scale, nsc))
-				return MG_ERR_BLOB_INVALID;
-			for (j = 0; j < nsc; j++)
-				if (!(mdl->resid_scale[j] > 0.0f))
-					return MG_ERR_BLOB_INVALID;
-		}
+		st = get_scales(r, a, nsc, &mdl->resid_scale);
+		if (st != MG_OK)
+			return st;
 	}
 
 	/* version 4: deviation scales, required by attribution 'deviation' */
 	if (r->version >= 4)
 	{
 		uint32_t	na = get_u32(r);
-		uint32_t	j;
 
 		if (r->err || (na != 0 && na != (uint32_t) m) ||
 			(na == 0 && c->attribution == MG_ATTR_DEVIATION) ||
 			!rd_need_n(r, na, 4))
 			return MG_ERR_BLOB_INVALID;
-		if (na > 0)
-		{
-			mdl->attr_scale = mg_malloc(a, na, sizeof(float));
-			if (mdl->attr_scale == NULL)
-				return MG_ERR_NOMEM;
-			if (!get_f32_array(r, mdl->attr_scale, na))
-				return MG_ERR_BLOB_INVALID;
-			for (j = 0; j < na; j++)
-				if (!(mdl->attr_scale[j] > 0.0f))
-					return MG_ERR_BLOB_INVALID;
-		}
+		st = get_scales(r, a, na, &mdl->attr_scale);
+		if (st != MG_OK)
+			return st;
 	}
 
 	/* scalars */

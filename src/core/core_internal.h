@@ -32,6 +32,24 @@ extern void mg_dsyev(const char *jobz, const char *uplo, const int *n,
 					 double *a, const int *lda, double *w, double *work,
 					 const int *lwork, int *info);
 
+/* Precision, recall and F1 of tp true and fp false positives among npos
+ * positives (0 for an empty denominator, as sklearn's zero_division). */
+static inline void
+mg_prf(int64_t tp, int64_t fp, int64_t npos, double *precision,
+	   double *recall, double *f1)
+{
+	*precision = tp + fp > 0 ? (double) tp / (double) (tp + fp) : 0.0;
+	*recall = npos > 0 ? (double) tp / (double) npos : 0.0;
+	*f1 = 2 * tp + fp + (npos - tp) > 0 ?
+		2.0 * (double) tp / (double) (2 * tp + fp + (npos - tp)) : 0.0;
+}
+
+/* Per-column scales: v[c], floored at a tenth of the median of v[0..m)
+ * (at least min_scale); MG_ERR_NOMEM when the median cannot be taken
+ * (threshold.c: residual scales; attrib.c: deviation scales). */
+extern mg_status mg_floor_scales(const mg_alloc *a, const double *v, int m,
+								 double min_scale, float *out);
+
 /* The label-free threshold of a freshly trained model and, with
  * resid_norm, its residual scales (threshold.c; called by mg_fit). */
 extern mg_status mg_pick_threshold(const mg_alloc *a, const mg_config *cfg,

@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "mimgan_core.h"
+#include "core_internal.h"
 
 typedef struct eval_item
 {
@@ -158,10 +159,7 @@ mg_evaluate(const mg_alloc *a, const double *score, const uint8_t *label,
 	nneg = nv - npos;
 	out->n = nv;
 	out->n_pos = npos;
-	out->precision = tp + fp > 0 ? (double) tp / (double) (tp + fp) : 0.0;
-	out->recall = npos > 0 ? (double) tp / (double) npos : 0.0;
-	out->f1 = 2 * tp + fp + (npos - tp) > 0 ?
-		2.0 * (double) tp / (double) (2 * tp + fp + (npos - tp)) : 0.0;
+	mg_prf(tp, fp, npos, &out->precision, &out->recall, &out->f1);
 	out->best_threshold = NAN;
 	out->best_cut = NAN;
 	out->roc_auc = NAN;

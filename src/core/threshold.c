@@ -66,6 +66,41 @@ cmp_asc(const void *x, const void *y)
 }
 
 /*
+ * The finite values of s[0..n), sorted ascending, in a new array (*nv of
+ * them), each passed through log(max(x, floor)) when floor > 0; NULL with
+ * *st MG_ERR_NODATA when there is none, MG_ERR_NOMEM when out of memory.
+ */
+static double *
+sorted_finite(const mg_alloc *a, const double *s, int64_t n, double floor,
+			  int64_t *nv, mg_status *st)
+{
+	double	   *v;
+	int64_t		i;
+
+	*nv = 0;
+	*st = MG_ERR_NODATA;
+	if (n <= 0)
+		return NULL;
+	v = mg_malloc(a, (size_t) n, sizeof(double));
+	if (v == NULL)
+	{
+		*st = MG_ERR_NOMEM;
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		if (isfinite(s[i]))
+			v[(*nv)++] = floor > 0.0 ? log(s[i] > floor ? s[i] : floor) : s[i];
+	if (*nv == 0)
+	{
+		mg_free(a, v);
+		return NULL;
+	}
+	qsort(v, (size_t) *nv, sizeof(double), cmp_asc);
+	*st = MG_OK;
+	return v;
+}
+
+/*
  * Peaks-over-threshold threshold of the finite values of s[0..n); see the
  * file header.  level: the initial quantile (0, 1); risk: the target
  * exceedance probability, 0 < risk < 1 - level.  Fills out (gamma, sigma,
@@ -75,6 +110,7 @@ mg_status
 mg_pot_threshold(const mg_alloc *a, const double *s, int64_t n,
 				 double level, double risk, mg_pot_fit *out)
 {
+	mg_status	st;
 	double	   *v;
 	int64_t		nv = 0,
 				i,
@@ -95,20 +131,9 @@ mg_pot_threshold(const mg_alloc *a, const double *s, int64_t n,
 	out->n_excess = 0;
 	if (!(level > 0.0 && level < 1.0) || !(risk > 0.0 && risk < 1.0 - level))
 		return MG_ERR_ARG;
-	if (n <= 0)
-		return MG_ERR_NODATA;
-	v = mg_malloc(a, (size_t) n, sizeof(double));
+	v = sorted_finite(a, s, n, 0.0, &nv, &st);
 	if (v == NULL)
-		return MG_ERR_NOMEM;
-	for (i = 0; i < n; i++)
-		if (isfinite(s[i]))
-			v[nv++] = s[i];
-	if (nv == 0)
-	{
-		mg_free(a, v);
-		return MG_ERR_NODATA;
-	}
-	qsort(v, (size_t) nv, sizeof(double), cmp_asc);
+		return st;
 
 	/* the initial level: the same interpolated quantile as rule 'auto' */
 	t = mg_quantile(a, v, nv, level);
@@ -179,6 +204,7 @@ mg_status
 mg_mad_threshold(const mg_alloc *a, const double *s, int64_t n, double k,
 				 double *threshold)
 {
+	mg_status	st;
 	double	   *v;
 	int64_t		nv = 0,
 				i;
@@ -188,20 +214,9 @@ mg_mad_threshold(const mg_alloc *a, const double *s, int64_t n, double k,
 	*threshold = NAN;
 	if (!(k > 0.0 && k <= MG_MAX_MAD_K))
 		return MG_ERR_ARG;
-	if (n <= 0)
-		return MG_ERR_NODATA;
-	v = mg_malloc(a, (size_t) n, sizeof(double));
+	v = sorted_finite(a, s, n, MG_MAD_FLOOR, &nv, &st);
 	if (v == NULL)
-		return MG_ERR_NOMEM;
-	for (i = 0; i < n; i++)
-		if (isfinite(s[i]))
-			v[nv++] = log(s[i] > MG_MAD_FLOOR ? s[i] : MG_MAD_FLOOR);
-	if (nv == 0)
-	{
-		mg_free(a, v);
-		return MG_ERR_NODATA;
-	}
-	qsort(v, (size_t) nv, sizeof(double), cmp_asc);
+		return st;
 	med = sorted_median(v, nv);
 	for (i = 0; i < nv; i++)
 		v[i] = fabs(v[i] - med);
@@ -215,7 +230,7 @@ mg_mad_threshold(const mg_alloc *a, const double *s, int64_t n, double k,
 
 /*
  * Precision, recall and F1 of flagging score[i] > thr[i]; rows with a NaN
- * score are left out.  The formulas are mg_evaluate's (metrics.c).
+ * score are left out; mg_evaluate's formulas (mg_prf).
  */
 void
 mg_flag_prf(const double *score, const uint8_t *label, const double *thr,
@@ -241,10 +256,7 @@ mg_flag_prf(const double *score, const uint8_t *label, const double *thr,
 		else
 			fp += flag;
 	}
-	*precision = tp + fp > 0 ? (double) tp / (double) (tp + fp) : 0.0;
-	*recall = npos > 0 ? (double) tp / (double) npos : 0.0;
-	*f1 = 2 * tp + fp + (npos - tp) > 0 ?
-		2.0 * (double) tp / (double) (2 * tp + fp + (npos - tp)) : 0.0;
+	mg_prf(tp, fp, npos, precision, recall, f1);
 }
 
 /*
@@ -260,8 +272,8 @@ fit_resid_scale(const mg_alloc *a, mg_model *mdl, const float *resid,
 	int			m = mdl->m;
 	int			c;
 	double	   *mean;
-	double		floor;
 	size_t		i;
+	mg_status	rc;
 
 	mean = mg_calloc(a, (size_t) m, sizeof(double));
 	mdl->resid_scale = mg_malloc(a, (size_t) m, sizeof(float));
@@ -275,12 +287,25 @@ fit_resid_scale(const mg_alloc *a, mg_model *mdl, const float *resid,
 			mean[c] += resid[i * m + c];
 	for (c = 0; c < m; c++)
 		mean[c] /= (double) n;
-	floor = 0.1 * mg_quantile(a, mean, m, 0.5);
-	if (!(floor >= 1e-3))
-		floor = 1e-3;
-	for (c = 0; c < m; c++)
-		mdl->resid_scale[c] = (float) (mean[c] > floor ? mean[c] : floor);
+	rc = mg_floor_scales(a, mean, m, 1e-3, mdl->resid_scale);
 	mg_free(a, mean);
+	return rc;
+}
+
+/* Per-column scales floored at a tenth of the median; see core_internal.h. */
+mg_status
+mg_floor_scales(const mg_alloc *a, const double *v, int m, double min_scale,
+				float *out)
+{
+	double		floor = 0.1 * mg_quantile(a, v, m, 0.5);
+	int			c;
+
+	if (isnan(floor))
+		return MG_ERR_NOMEM;
+	if (!(floor >= min_scale))
+		floor = min_scale;
+	for (c = 0; c < m; c++)
+		out[c] = (float) (v[c] > floor ? v[c] : floor);
 	return MG_OK;
 }
 

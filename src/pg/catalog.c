@@ -147,16 +147,16 @@ NoSuchModel(const char *spec, const char *name, int32 version)
 	"AND p.version OPERATOR(pg_catalog.=) m.version) DESC, version DESC LIMIT 1"
 
 /*
- * Whether mimgan.model_pin exists: it does from version 0.2.0 of the SQL
- * objects; a 0.1.0 installation running this library until ALTER
- * EXTENSION UPDATE has no pins.
+ * The relation mimgan.relname, or InvalidOid.  Objects added after 0.1.0
+ * (model_pin, model_series, training_log.loss_rec) are missing from a
+ * 0.1.0 installation running this library until ALTER EXTENSION UPDATE.
  */
-static bool
-HavePinTable(void)
+Oid
+MgCatalogRelid(const char *relname)
 {
 	Oid			nsp = get_namespace_oid("mimgan", true);
 
-	return OidIsValid(nsp) && OidIsValid(get_relname_relid("model_pin", nsp));
+	return OidIsValid(nsp) ? get_relname_relid(relname, nsp) : InvalidOid;
 }
 
 /*
@@ -188,7 +188,7 @@ LoadEntry(const char *spec, bool want_model, bytea **blob_out)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args(HavePinTable() ? LOAD_QUERY_PIN : LOAD_QUERY,
+	if (SPI_execute_with_args(OidIsValid(MgCatalogRelid("model_pin")) ? LOAD_QUERY_PIN : LOAD_QUERY,
 							  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "cannot read mimgan.model");
 	if (SPI_processed == 0)

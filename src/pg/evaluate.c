@@ -118,7 +118,7 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 	MgScored   *res;
 	MgSourceData *src;
 	double	   *score;
-	double	   *thr;
+	double	   *thr = NULL;	/* per-row thresholds, when the rows have them */
 	uint8	   *label;
 	int64		n = 0;
 	int64		nscored = 0;
@@ -152,8 +152,9 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 							MCXT_ALLOC_HUGE);
 	label = palloc_extended(sizeof(uint8) * (src->nrows + src->nseries + 1),
 							MCXT_ALLOC_HUGE);
-	thr = palloc_extended(sizeof(double) * (src->nrows + src->nseries + 1),
-						  MCXT_ALLOC_HUGE);
+	if (res->row_threshold != NULL)
+		thr = palloc_extended(sizeof(double) * (src->nrows + src->nseries + 1),
+							  MCXT_ALLOC_HUGE);
 	for (i = 0; i < src->nrows; i++)
 	{
 		int64		vi = MgScoredIndex(res, i);
@@ -166,7 +167,8 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 			   rv >= src->series_start[series + 1])
 		{
 			score[n] = NAN;
-			thr[n] = NAN;
+			if (thr)
+				thr[n] = NAN;
 			label[n] = 0;
 			n++;
 			series++;
@@ -174,13 +176,15 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 		if (vi < 0 || src->label_null[i] || isnan(src->label[i]))
 		{
 			score[n] = NAN;
-			thr[n] = NAN;
+			if (thr)
+				thr[n] = NAN;
 			label[n] = 0;
 		}
 		else
 		{
 			score[n] = res->score[vi];
-			thr[n] = MgRowThreshold(res, vi);
+			if (thr)
+				thr[n] = res->row_threshold[vi];
 			label[n] = (src->label[i] != 0.0);
 			nscored++;
 		}
@@ -199,7 +203,7 @@ mimgan_evaluate(PG_FUNCTION_ARGS)
 	if (st != MG_OK)
 		MgThrow(st, psprintf("cannot evaluate model \"%s\" on relation \"%s\"",
 							 model_spec, get_rel_name(relid)));
-	if (res->row_threshold != NULL)
+	if (thr != NULL)
 		mg_flag_prf(score, label, thr, n, &mt.precision, &mt.recall, &mt.f1);
 
 	PutMetric(rsinfo, "precision", mt.precision);

@@ -23,13 +23,10 @@
  */
 #include "postgres.h"
 
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
-#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "mimgan_pg.h"
@@ -41,15 +38,6 @@ typedef struct MgSeriesSlot
 	const mg_model *model;		/* the series' model, or the shared one */
 	double		threshold;
 } MgSeriesSlot;
-
-/* Whether mimgan.model_series exists (0.2.0 schema). */
-bool
-MgHaveSeriesTable(void)
-{
-	Oid			nsp = get_namespace_oid("mimgan", true);
-
-	return OidIsValid(nsp) && OidIsValid(get_relname_relid("model_series", nsp));
-}
 
 /*
  * Read the series model of key for entry e from the catalog into slot;
@@ -77,7 +65,7 @@ LoadSeriesModel(MgModelEntry *e, const char *key, MgSeriesSlot *slot,
 
 	slot->model = e->model;
 	slot->threshold = e->threshold;
-	if (!MgHaveSeriesTable())
+	if (!OidIsValid(MgCatalogRelid("model_series")))
 		return;
 
 	args[0] = CStringGetTextDatum(e->name);

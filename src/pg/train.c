@@ -129,8 +129,7 @@ AppendNum(StringInfo buf, const char *key, double d)
 static bool
 LogHasLossRec(void)
 {
-	Oid			nsp = get_namespace_oid("mimgan", true);
-	Oid			rel = OidIsValid(nsp) ? get_relname_relid("training_log", nsp) : InvalidOid;
+	Oid			rel = MgCatalogRelid("training_log");
 
 	return OidIsValid(rel) && get_attnum(rel, "loss_rec") != InvalidAttrNumber;
 }
@@ -625,7 +624,7 @@ TrainModel(FunctionCallInfo fcinfo)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"per_series\" needs a series_by column"),
 				 errhint("Pass series_by => 'the column that names each series', or leave \"per_series\" out to train one model.")));
-	if (per_series && !MgHaveSeriesTable())
+	if (per_series && !OidIsValid(MgCatalogRelid("model_series")))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("option \"per_series\" needs version 0.2.0 of the extension's SQL objects"),
