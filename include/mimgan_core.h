@@ -170,6 +170,27 @@ int			mg_blas_release_threads(void);
 /* Static description: library, version/config, core name, threads. */
 const char *mg_blas_info(void);
 
+/*
+ * mimgan's worker threads (src/core/par.c): data parallelism over the rows
+ * of a batch.  Work is cut into pieces by shape alone, so results do not
+ * depend on the thread count.
+ */
+#define MG_PAR_MAX_THREADS	4	/* = MG_PAR_MAX_PIECES: more could not help */
+#define MG_PAR_MAX_PIECES	4
+#define MG_PAR_MIN_ROWS		64
+typedef void (*mg_par_fn) (void *arg, int piece);
+void		mg_par_set_threads(int n);
+int			mg_par_threads(void);
+void		mg_par_run(int npieces, mg_par_fn fn, void *arg);
+int			mg_par_release(void);
+int			mg_par_pieces(int64_t n);
+void		mg_par_bounds(int64_t n, int npieces, int p, int64_t *r0, int64_t *r1);
+/* mg_sgemm in np pieces: rows of C (op(A) = A) or columns (op(A) = A^T) */
+void		mg_par_sgemm(int np, int transA, int transB, int M, int N, int K,
+						 float alpha, const float *A, int lda,
+						 const float *B, int ldb,
+						 float beta, float *C, int ldc);
+
 /* Elementwise, vectorisable: y[i] = sigmoid(x[i]) / tanh(x[i]); in place ok */
 void		mg_vsigmoid(float *y, const float *x, size_t n);
 void		mg_vtanh(float *y, const float *x, size_t n);

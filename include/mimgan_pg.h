@@ -26,6 +26,7 @@
 
 /* ---- GUCs (mimgan.c) ---- */
 extern int	mimgan_blas_threads;		/* mimgan.blas_threads, default 1 */
+extern int	mimgan_threads;		/* mimgan.threads, default 1 */
 extern char *mimgan_blas_coretype;		/* mimgan.blas_coretype, default auto */
 extern int	mimgan_max_train_memory;	/* mimgan.max_train_memory, kB */
 extern int	mimgan_score_batch;			/* mimgan.score_batch, windows */

@@ -246,6 +246,137 @@ step_backward(int H, int B, const float *restrict a,
 }
 
 /*
+ * The recurrence of one LSTM call in pieces of the batch's rows
+ * (mg_par_pieces(B), cut by mg_par_bounds): a row's steps depend on that
+ * row alone, so each piece runs all T steps without waiting for the
+ * others.  The weight gradients sum over all rows afterwards (sgemm cut
+ * by columns, bias_piece by gate columns).
+ */
+typedef struct
+{
+	mg_lstm_ws *ws;
+	const float *Wh;
+	const float *dH;
+	float	   *db;
+	int			T;
+	int			B;
+	int			np;
+	int			h0;				/* forward: h0 given; backward: dh0 wanted */
+} lstm_task;
+
+static void
+forward_piece(void *arg, int p)
+{
+	const lstm_task *k = arg;
+	mg_lstm_ws *ws = k->ws;
+	int			H = ws->H;
+	int			G = 4 * H;
+	size_t		bh = (size_t) k->B * H;
+	int64_t		r0,
+				r1;
+	int			n,
+				t;
+
+	mg_par_bounds(k->B, k->np, p, &r0, &r1);
+	n = (int) (r1 - r0);
+	if (n <= 0)
+		return;
+	for (t = 0; t < k->T; t++)
+	{
+		float	   *gt = ws->act + ((size_t) t * k->B + r0) * G;
+		const float *hprev = ws->h + (size_t) t * bh + r0 * H;
+		const float *cprev = ws->c + (size_t) t * bh + r0 * H;
+		float	   *ct = ws->c + (size_t) (t + 1) * bh + r0 * H;
+		float	   *tct = ws->tc + (size_t) t * bh + r0 * H;
+		float	   *ht = ws->h + (size_t) (t + 1) * bh + r0 * H;
+
+		/* the zero initial state contributes nothing */
+		if (t > 0 || k->h0)
+			mg_sgemm(0, 0, n, G, H, 1.0f, hprev, H, k->Wh, G, 1.0f, gt, G);
+
+		step_forward(H, n, gt, ws->gs, ws->bias, cprev, ct, tct, ht);
+	}
+}
+
+static void
+backward_piece(void *arg, int p)
+{
+	const lstm_task *k = arg;
+	mg_lstm_ws *ws = k->ws;
+	int			H = ws->H;
+	int			G = 4 * H;
+	size_t		bh = (size_t) k->B * H;
+	int64_t		r0,
+				r1;
+	int			n,
+				t;
+
+	mg_par_bounds(k->B, k->np, p, &r0, &r1);
+	n = (int) (r1 - r0);
+	if (n <= 0)
+		return;
+	for (t = k->T - 1; t >= 0; t--)
+	{
+		size_t		off = ((size_t) t * k->B + r0) * G;
+		const float *cprev = ws->c + (size_t) t * bh + r0 * H;
+		const float *tct = ws->tc + (size_t) t * bh + r0 * H;
+		const float *dHt = k->dH + (size_t) t * bh + r0 * H;
+		float	   *dh = ws->dh + r0 * H;
+
+		step_backward(H, n, ws->act + off, cprev, tct, dHt, dh,
+					  ws->dc + r0 * H, ws->dg + off);
+		/* dh_{t-1} = dG_t Wh^T; at t = 0 only when dh0 is wanted */
+		if (t > 0 || k->h0)
+			mg_sgemm(0, 1, n, H, G, 1.0f, ws->dg + off, G, k->Wh, G, 0.0f,
+					 dh, H);
+	}
+}
+
+/* acc[c] = sum over rows of dg[q][c] for c in [c0, c1), in double, rows
+ * in order (vectorised across columns). */
+MG_VEC_CLONES
+static void
+column_sums(const float *restrict dg, size_t rows, int G, int c0, int c1,
+			double *restrict acc)
+{
+	size_t		q;
+	int			c;
+
+	for (c = c0; c < c1; c++)
+		acc[c] = 0.0;
+	for (q = 0; q < rows; q++)
+	{
+		const float *restrict row = dg + q * G;
+		int			j;
+
+		/* blocks of a known trip count, which gcc -O2 vectorises */
+		for (c = c0; c + 16 <= c1; c += 16)
+			for (j = 0; j < 16; j++)
+				acc[c + j] += (double) row[c + j];
+		for (; c < c1; c++)
+			acc[c] += (double) row[c];
+	}
+}
+
+/* db += column sums of dG over all T * B rows, for the gate columns of
+ * piece p: each column is summed in row order whatever the pieces. */
+static void
+bias_piece(void *arg, int p)
+{
+	const lstm_task *k = arg;
+	int			G = 4 * k->ws->H;
+	double	   *acc = k->ws->dbacc;
+	int64_t		c0,
+				c1,
+				c;
+
+	mg_par_bounds(G, k->np, p, &c0, &c1);
+	column_sums(k->ws->dg, (size_t) k->T * k->B, G, (int) c0, (int) c1, acc);
+	for (c = c0; c < c1; c++)
+		k->db[c] += (float) acc[c];
+}
+
+/*
  * Forward pass; see mimgan_core.h.  T > Tmax or B > Bmax is a contract
  * violation: Hout is filled with NaN so the caller's finiteness checks
  * catch it.
@@ -263,8 +394,8 @@ mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
 	const float *b = Wh + (size_t) H * G;
 	float	   *bias = ws->bias;
 	size_t		bh = (size_t) B * H;
-	int			t,
-				k;
+	lstm_task	task;
+	int			k;
 
 	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax)
 	{
@@ -288,23 +419,16 @@ mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
 		memset(ws->c, 0, bh * sizeof(float));
 
 	/* input projection of every step at once */
-	mg_sgemm(0, 0, T * B, G, in, 1.0f, X, in, Wx, G, 0.0f, ws->act, G);
-
-	for (t = 0; t < T; t++)
-	{
-		float	   *gt = ws->act + (size_t) t * B * G;
-		const float *hprev = ws->h + (size_t) t * bh;
-		const float *cprev = ws->c + (size_t) t * bh;
-		float	   *ct = ws->c + (size_t) (t + 1) * bh;
-		float	   *tct = ws->tc + (size_t) t * bh;
-		float	   *ht = ws->h + (size_t) (t + 1) * bh;
-
-		/* the zero initial state contributes nothing */
-		if (t > 0 || h0)
-			mg_sgemm(0, 0, B, G, H, 1.0f, hprev, H, Wh, G, 1.0f, gt, G);
-
-		step_forward(H, B, gt, ws->gs, bias, cprev, ct, tct, ht);
-	}
+	task.ws = ws;
+	task.Wh = Wh;
+	task.T = T;
+	task.B = B;
+	task.np = mg_par_pieces(B);
+	task.h0 = h0 != NULL;
+	mg_par_sgemm(task.np, 0, 0, T * B, G, in, 1.0f, X, in, Wx, G, 0.0f,
+				 ws->act, G);
+	/* the recurrence, rows of the batch in pieces */
+	mg_par_run(task.np, forward_piece, &task);
 	memcpy(Hout, ws->h + bh, (size_t) T * bh * sizeof(float));
 }
 
@@ -325,8 +449,7 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 	const float *Wh = params + (size_t) in * G;
 	size_t		bh = (size_t) B * H;
 	size_t		rows = (size_t) T * B;
-	int			t,
-				k;
+	lstm_task	task;
 
 	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax)
 	{
@@ -343,19 +466,14 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 	memset(ws->dh, 0, bh * sizeof(float));
 	memset(ws->dc, 0, bh * sizeof(float));
 
-	for (t = T - 1; t >= 0; t--)
-	{
-		const float *at = ws->act + (size_t) t * B * G;
-		float	   *dgt = ws->dg + (size_t) t * B * G;
-		const float *cprev = ws->c + (size_t) t * bh;
-		const float *tct = ws->tc + (size_t) t * bh;
-		const float *dHt = dH + (size_t) t * bh;
-
-		step_backward(H, B, at, cprev, tct, dHt, ws->dh, ws->dc, dgt);
-		/* dh_{t-1} = dG_t Wh^T; at t = 0 only when dh0 is wanted */
-		if (t > 0 || dh0)
-			mg_sgemm(0, 1, B, H, G, 1.0f, dgt, G, Wh, G, 0.0f, ws->dh, H);
-	}
+	task.ws = ws;
+	task.Wh = Wh;
+	task.T = T;
+	task.B = B;
+	task.np = mg_par_pieces(B);
+	task.h0 = dh0 != NULL;
+	task.dH = dH;
+	mg_par_run(task.np, backward_piece, &task);
 	if (dh0)
 		memcpy(dh0, ws->dh, bh * sizeof(float));
 	if (dc0)
@@ -366,25 +484,15 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 		float	   *dWx = dparams;
 		float	   *dWh = dparams + (size_t) in * G;
 		float	   *db = dWh + (size_t) H * G;
-		size_t		q;
-		double	   *restrict acc = ws->dbacc;
 
-		mg_sgemm(1, 0, in, G, (int) rows, 1.0f, X, in, ws->dg, G, 1.0f, dWx, G);
-		mg_sgemm(1, 0, H, G, (int) rows, 1.0f, ws->h, H, ws->dg, G, 1.0f,
-				 dWh, G);
-
-		for (k = 0; k < G; k++)
-			acc[k] = 0.0;
-		for (q = 0; q < rows; q++)
-		{
-			const float *restrict row = ws->dg + q * G;
-
-			for (k = 0; k < G; k++)
-				acc[k] += row[k];
-		}
-		for (k = 0; k < G; k++)
-			db[k] += (float) acc[k];
+		mg_par_sgemm(task.np, 1, 0, in, G, (int) rows, 1.0f, X, in, ws->dg, G,
+					 1.0f, dWx, G);
+		mg_par_sgemm(task.np, 1, 0, H, G, (int) rows, 1.0f, ws->h, H, ws->dg,
+					 G, 1.0f, dWh, G);
+		task.db = db;
+		mg_par_run(task.np, bias_piece, &task);
 	}
 	if (dX)
-		mg_sgemm(0, 1, (int) rows, in, G, 1.0f, ws->dg, G, Wx, G, 0.0f, dX, in);
+		mg_par_sgemm(task.np, 0, 1, (int) rows, in, G, 1.0f, ws->dg, G, Wx, G,
+					 0.0f, dX, in);
 }

@@ -239,7 +239,8 @@ mg_net_forward(const mg_net_spec *spec, const float *params, mg_net_ws *ws,
 	}
 	Wo = p;
 	bo = p + (size_t) H * out;
-	mg_sgemm(0, 0, (int) rows, out, H, 1.0f, x, H, Wo, out, 0.0f, ws->y, out);
+	mg_par_sgemm(mg_par_pieces(B), 0, 0, (int) rows, out, H, 1.0f, x, H, Wo,
+				 out, 0.0f, ws->y, out);
 	for (q = 0; q < rows; q++)
 	{
 		float	   *yr = ws->y + q * out;
@@ -303,8 +304,8 @@ mg_net_backward(const mg_net_spec *spec, const float *params, mg_net_ws *ws,
 		float	   *dbo = dWo + (size_t) H * out;
 		double	   *acc = ws->dbacc;
 
-		mg_sgemm(1, 0, H, out, (int) rows, 1.0f, ws->hbuf[L - 1], H, da, out,
-				 1.0f, dWo, out);
+		mg_par_sgemm(mg_par_pieces(B), 1, 0, H, out, (int) rows, 1.0f,
+					 ws->hbuf[L - 1], H, da, out, 1.0f, dWo, out);
 		for (k = 0; k < out; k++)
 			acc[k] = 0.0;
 		for (q = 0; q < rows; q++)
@@ -320,7 +321,8 @@ mg_net_backward(const mg_net_spec *spec, const float *params, mg_net_ws *ws,
 
 	/* into the top LSTM layer's output, then down the stack */
 	dcur = ws->dbuf[cur];
-	mg_sgemm(0, 1, (int) rows, H, out, 1.0f, da, out, Wo, out, 0.0f, dcur, H);
+	mg_par_sgemm(mg_par_pieces(B), 0, 1, (int) rows, H, out, 1.0f, da, out,
+				 Wo, out, 0.0f, dcur, H);
 	for (l = L - 1; l >= 0; l--)
 	{
 		const float *xin = l == 0 ? X : ws->hbuf[l - 1];

@@ -63,6 +63,7 @@ PG_MODULE_MAGIC;
 #define MIMGAN_MAX_MODEL_CACHE_SIZE (MAX_KILOBYTES / 4)
 
 int			mimgan_blas_threads = MIMGAN_DEFAULT_BLAS_THREADS;
+int			mimgan_threads = 1;
 char	   *mimgan_blas_coretype = NULL;
 int			mimgan_max_train_memory = MIMGAN_DEFAULT_MAX_TRAIN_MEMORY;
 int			mimgan_score_batch = MIMGAN_DEFAULT_SCORE_BATCH;
@@ -75,7 +76,6 @@ static bool blas_pool_joined = false;
 
 /* -1: self-check not yet run; 0: passed; 1: failed (reference sgemm used) */
 static int	blas_selfcheck_state = -1;
-/* threads last applied to OpenBLAS, 0: none yet */
 
 void		_PG_init(void);
 
@@ -122,6 +122,16 @@ _PG_init(void)
 							MIMGAN_MIN_BLAS_THREADS, MIMGAN_MAX_BLAS_THREADS,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 
+	DefineCustomIntVariable("mimgan.threads",
+							"Sets the number of threads a backend uses for mimgan's training and scoring.",
+							"Valid range is 1..4. The rows of each batch are split into pieces "
+							"that do not depend on the thread count, so results are the same "
+							"for every setting. Above 1, OpenBLAS runs one thread and "
+							"mimgan.blas_threads is not used.",
+							&mimgan_threads,
+							1, 1, MG_PAR_MAX_THREADS,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+
 	DefineCustomStringVariable("mimgan.blas_coretype",
 							   "Sets the OpenBLAS kernel set (core type) mimgan loads.",
 							   "\"auto\" chooses from the CPU's features, \"none\" leaves it to "
@@ -163,12 +173,15 @@ _PG_init(void)
 }
 
 /*
- * Apply mimgan.blas_threads and run the BLAS self-check once per backend.
+ * Apply mimgan.threads / mimgan.blas_threads and run the BLAS self-check
+ * once per backend.
  * Called before every core call that may reach BLAS.
  */
 void
 MgEnsureBlas(void)
 {
+	int			want;
+
 	if (blas_selfcheck_state < 0)
 	{
 		/* the check hook accepted the setting, so -2 cannot happen */
@@ -184,25 +197,29 @@ MgEnsureBlas(void)
 					 errdetail("BLAS: %s", mg_blas_info()),
 					 errhint("Results stay correct but training is slower; check the OpenBLAS installation.")));
 	}
+	/* one level of parallelism: mimgan's threads or OpenBLAS's */
+	mg_par_set_threads(mimgan_threads);
+	want = mimgan_threads > 1 ? 1 : mimgan_blas_threads;
 	/* a changed setting, or restart (masked) a pool MgBlasRelease joined */
-	if (blas_threads_applied != mimgan_blas_threads || blas_pool_joined)
+	if (blas_threads_applied != want || blas_pool_joined)
 	{
-		mg_blas_set_threads(mimgan_blas_threads);
-		blas_threads_applied = mimgan_blas_threads;
+		mg_blas_set_threads(want);
+		blas_threads_applied = want;
 		blas_pool_joined = false;
 	}
 }
 
 /*
- * Join OpenBLAS's worker threads: called right after each core call, so
- * no BLAS thread outlives the SQL function that used it, and at the end
- * of every transaction in case an ERROR left a core call early.
+ * Join OpenBLAS's and mimgan's worker threads: called right after each
+ * core call, so no worker outlives the SQL function that used it, and at
+ * the end of every transaction in case an ERROR left a core call early.
  */
 void
 MgBlasRelease(void)
 {
 	if (mg_blas_release_threads())
 		blas_pool_joined = true;
+	mg_par_release();
 }
 
 /* Transaction end: no OpenBLAS worker survives a failed call. */
@@ -251,6 +268,7 @@ mimgan_info(PG_FUNCTION_ARGS)
 					mimgan_blas_coretype ? mimgan_blas_coretype : "auto");
 	append_json_str(&buf, "cpu_features", st.cpu);
 	appendStringInfo(&buf, ", \"blas_threads\": %d", st.threads);
+	appendStringInfo(&buf, ", \"threads\": %d", mimgan_threads);
 	appendStringInfo(&buf, ", \"blas_selfcheck\": \"%s\"",
 					 blas_selfcheck_state == 0 ? "ok" : "failed");
 	appendStringInfo(&buf, ", \"blob_format\": %d", MG_BLOB_FORMAT_VERSION);

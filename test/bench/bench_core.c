@@ -32,7 +32,8 @@
  *             on the same data (gendata ROWS); prints the options as JSON
  *   gendata ROWS    that data as CSV (t, f0 .. f37) on stdout
  *
- * Options: --T=30,60,90  --threads=1  --windows=4096 (training windows per
+ * Options: --T=30,60,90  --threads=1  --par (the threads are mimgan's
+ * own, mimgan.threads; OpenBLAS runs one)  --windows=4096 (training windows per
  * epoch)  --epochs=4  --score-windows=512  --warm-windows=512
  * --warm-batch=256  --enc-windows=2048  --scale-rows=10000,100000,1000000
  * --scale-step=10  --sql-seq=30  --score-modes=plain,warm,warm10,encoder,
@@ -70,6 +71,9 @@
 static int	nT = 3;
 static int	Ts[8] = {30, 60, 90};
 static int	threads = 1;
+/* --par: the threads are mimgan's own (mg_par), OpenBLAS runs one */
+static int	par = 0;
+#define TKIND (par ? "par" : "blas")
 static int64_t nwin_train = 4096;
 static int	epochs_train = 4;
 static int	score_windows = 512;
@@ -487,12 +491,12 @@ part_sgemm(void)
 				continue;
 			printf("  %-34s %9.3f %9.1f %6.1f\n", cat_name[c], m.cat_flops[c] / 1e9,
 				   m.cat_secs[c] * 1e3, m.cat_flops[c] / m.cat_secs[c] / 1e9);
-			printf("RESULT part=sgemm T=%d threads=%d shape=%s gflops=%.2f\n", T,
-				   threads, cat_key[c], m.cat_flops[c] / m.cat_secs[c] / 1e9);
+			printf("RESULT part=sgemm T=%d threads=%d tkind=%s shape=%s gflops=%.2f\n", T,
+				   threads, TKIND, cat_key[c], m.cat_flops[c] / m.cat_secs[c] / 1e9);
 		}
 		printf("  GEMM-only lower bound of a 25,000-window epoch: %.2f s\n", bound);
-		printf("RESULT part=sgemm T=%d threads=%d shape=mix gflops=%.2f mix_gflop=%.3f torch_gflop=%.3f bound25k_s=%.3f\n",
-			   T, threads, m.rate, m.flops / 1e9, tf * B_ / 1e9, bound);
+		printf("RESULT part=sgemm T=%d threads=%d tkind=%s shape=mix gflops=%.2f mix_gflop=%.3f torch_gflop=%.3f bound25k_s=%.3f\n",
+			   T, threads, TKIND, m.rate, m.flops / 1e9, tf * B_ / 1e9, bound);
 		fflush(stdout);
 	}
 }
@@ -561,8 +565,8 @@ train_one(int ti)
 	printf("%-4d %10.0f %9.1f %10.2f %10.2f %9.2f %9.1f %10.1f %11.1f\n", T,
 		   nwin_train / e, tf * nwin_train / e / 1e9, e25, bound, e25 / bound,
 		   m.rate, rss, cnt.peak / 1048576.0);
-	printf("RESULT part=train T=%d threads=%d windows=%lld win_s=%.1f gflops=%.2f epoch25k_s=%.3f bound25k_s=%.3f ratio_bound=%.3f mix_gflops=%.2f peak_rss_mib=%.1f core_peak_mib=%.1f data_mib=%.1f loss_d=%.6f\n",
-		   T, threads, (long long) nwin_train, nwin_train / e,
+	printf("RESULT part=train T=%d threads=%d tkind=%s windows=%lld win_s=%.1f gflops=%.2f epoch25k_s=%.3f bound25k_s=%.3f ratio_bound=%.3f mix_gflops=%.2f peak_rss_mib=%.1f core_peak_mib=%.1f data_mib=%.1f loss_d=%.6f\n",
+		   T, threads, TKIND, (long long) nwin_train, nwin_train / e,
 		   tf * nwin_train / e / 1e9, e25, bound, e25 / bound, m.rate,
 		   rss, cnt.peak / 1048576.0, n * F_ * 8.0 / 1048576.0,
 		   mdl->stats.loss_d);
@@ -651,8 +655,8 @@ score_row(int T, const char *key, const char *what, int64_t nw, int batch,
 	if (sflops > 0)
 		printf(" %8.1f", sflops * ws / 1e9);
 	printf("\n");
-	printf("RESULT part=score T=%d threads=%d mode=%s windows=%lld batch=%d iters=%d win_s=%.2f speedup=%.3f",
-		   T, threads, key, (long long) nw, batch, iters, ws,
+	printf("RESULT part=score T=%d threads=%d tkind=%s mode=%s windows=%lld batch=%d iters=%d win_s=%.2f speedup=%.3f",
+		   T, threads, TKIND, key, (long long) nw, batch, iters, ws,
 		   plain_ws > 0 ? ws / plain_ws : 1.0);
 	if (sflops > 0)
 		printf(" gflops=%.2f", sflops * ws / 1e9);
@@ -838,8 +842,8 @@ part_scale(void)
 		printf("%9lld %8lld %9.2f %9.2f %14.4f %14.4f %11.1f\n", (long long) n,
 			   (long long) w, te, tt, te / (w / 1000.0), tt / (n / 1000.0),
 			   cnt.peak / 1048576.0);
-		printf("RESULT part=scale rows=%lld windows=%lld step=%d threads=%d train_s=%.3f total_s=%.3f s_per_1k_win=%.5f core_peak_mib=%.1f\n",
-			   (long long) n, (long long) w, c.step, threads, te, tt,
+		printf("RESULT part=scale rows=%lld windows=%lld step=%d threads=%d tkind=%s train_s=%.3f total_s=%.3f s_per_1k_win=%.5f core_peak_mib=%.1f\n",
+			   (long long) n, (long long) w, c.step, threads, TKIND, te, tt,
 			   te / (w / 1000.0), cnt.peak / 1048576.0);
 		fflush(stdout);
 		mg_model_free(&cnt_alloc_s, mdl);
@@ -946,8 +950,8 @@ part_sqlmatch(int64_t n)
 	printf("   train %.2f s (%lld windows, loss_d %.9g, threshold %.9g); score %.2f s (%lld rows scored, sum of scores %.9g)\n",
 		   t, (long long) mdl->stats.n_windows, mdl->stats.loss_d,
 		   mdl->threshold, ts, (long long) ns, sum);
-	printf("RESULT part=sqlmatch rows=%lld seq=%d threads=%d train_s=%.3f score_s=%.3f windows=%lld loss_d=%.9g threshold=%.9g score_sum=%.9g scored=%lld\n",
-		   (long long) n, c.seq_len, threads, t, ts,
+	printf("RESULT part=sqlmatch rows=%lld seq=%d threads=%d tkind=%s train_s=%.3f score_s=%.3f windows=%lld loss_d=%.9g threshold=%.9g score_sum=%.9g scored=%lld\n",
+		   (long long) n, c.seq_len, threads, TKIND, t, ts,
 		   (long long) mdl->stats.n_windows, mdl->stats.loss_d, mdl->threshold,
 		   sum, (long long) ns);
 	fflush(stdout);
@@ -1013,6 +1017,11 @@ main(int argc, char **argv)
 		{
 			const char *eq = strchr(a, '=');
 
+			if (strcmp(a, "--par") == 0)
+			{
+				par = 1;
+				continue;
+			}
 			if (eq == NULL)
 				usage();
 			if (strncmp(a, "--T=", 4) == 0)
@@ -1084,14 +1093,21 @@ main(int argc, char **argv)
 		return 0;
 	}
 
-	mg_blas_set_threads(threads);
+	if (par)
+	{
+		mg_blas_set_threads(1);
+		mg_par_set_threads(threads);
+	}
+	else
+		mg_blas_set_threads(threads);
 	{
 		int			ok = mg_blas_selfcheck() == 0;
 
-		printf("mimgan core benchmark, %d BLAS thread%s\n", threads, threads > 1 ? "s" : "");
+		printf("mimgan core benchmark, %d %s thread%s\n", threads,
+			   par ? "mimgan (OpenBLAS at 1)" : "BLAS", threads > 1 ? "s" : "");
 		printf("BLAS: %s (self-check %s)\n", mg_blas_info(),
 			   ok ? "ok" : "FAILED, reference gemm in use");
-		printf("RESULT part=info threads=%d selfcheck=%s blas=\"%s\"\n", threads,
+		printf("RESULT part=info threads=%d tkind=%s selfcheck=%s blas=\"%s\"\n", threads, TKIND,
 			   ok ? "ok" : "failed", mg_blas_info());
 		fflush(stdout);
 	}

@@ -18,7 +18,7 @@ const char *unit_suite = "";
 
 #define SUITES(X) \
 	X(rng) X(blas) X(lstm) X(net) X(loss) X(optim) X(prep) X(metrics) \
-	X(blob) X(train) X(warm) X(threads) X(pool) X(invert) X(score) X(smooth) X(threshold) X(mad) X(attr) X(e2e) \
+	X(blob) X(train) X(warm) X(threads) X(par) X(pool) X(invert) X(score) X(smooth) X(threshold) X(mad) X(attr) X(e2e) \
 	X(svg)
 
 #define DECLARE(name) extern void suite_##name(void) __attribute__((weak));

@@ -516,6 +516,112 @@ lstm_vs_double(void)
 }
 
 /* LSTM: hand forward, gradient checks, accumulation, workspace reuse */
+/*
+ * The batch cut into pieces (mg_par_pieces: B = 150 gives two pieces, of
+ * 64 and 86 rows) on two threads: gradients against central differences,
+ * and forward, backward and all gradients bit-identical to one thread.
+ */
+static void
+lstm_pieces_gradcheck(void)
+{
+	lstm_case	c;
+	mg_rng		r;
+	size_t		np,
+				nx,
+				nh,
+				nWx,
+				nWh;
+	float	   *dp,
+			   *dX,
+			   *dh0,
+			   *dc0,
+			   *dp1,
+			   *dX1,
+			   *Y1;
+	double		eWx,
+				eWh,
+				eb,
+				eX,
+				eh0;
+
+	c.in = 3;
+	c.H = 4;
+	c.T = 3;
+	c.B = 150;
+	np = mg_lstm_nparams(c.in, c.H);
+	nx = (size_t) c.T * c.B * c.in;
+	nh = (size_t) c.B * c.H;
+	nWx = (size_t) c.in * 4 * c.H;
+	nWh = (size_t) c.H * 4 * c.H;
+	CHECK(mg_par_pieces(c.B) == 2, "pieces of 150 rows: %d", mg_par_pieces(c.B));
+	mg_rng_seed(&r, 43);
+	c.p = fbuf(np);
+	c.X = fbuf(nx);
+	c.h0 = fbuf(nh);
+	c.c0 = fbuf(nh);
+	c.r = fbuf((size_t) c.T * nh);
+	c.Y = fbuf((size_t) c.T * nh);
+	dp = fbuf(np);
+	dX = fbuf(nx);
+	dh0 = fbuf(nh);
+	dc0 = fbuf(nh);
+	dp1 = fbuf(np);
+	dX1 = fbuf(nx);
+	Y1 = fbuf((size_t) c.T * nh);
+	fill_u(&r, c.p, np, 0.6);
+	fill_u(&r, c.X, nx, 1.0);
+	fill_u(&r, c.h0, nh, 0.5);
+	fill_u(&r, c.c0, nh, 1.0);
+	fill_u(&r, c.r, (size_t) c.T * nh, 1.0);
+	CHECK(mg_lstm_ws_create(&mg_alloc_std, c.in, c.H, c.T, c.B, &c.ws) == MG_OK,
+		  "ws create");
+
+	/* one thread */
+	mg_par_set_threads(1);
+	lstm_loss(&c);
+	memcpy(Y1, c.Y, (size_t) c.T * nh * sizeof(float));
+	mg_lstm_backward(c.ws, c.p, c.T, c.B, c.X, c.r, dp1, dX1, NULL, NULL);
+
+	/* two threads */
+	mg_par_set_threads(2);
+	lstm_loss(&c);
+	CHECK(memcmp(Y1, c.Y, (size_t) c.T * nh * sizeof(float)) == 0,
+		  "pieces: forward differs between 1 and 2 threads");
+	mg_lstm_backward(c.ws, c.p, c.T, c.B, c.X, c.r, dp, dX, dh0, dc0);
+	CHECK(memcmp(dp1, dp, np * sizeof(float)) == 0 &&
+		  memcmp(dX1, dX, nx * sizeof(float)) == 0,
+		  "pieces: gradients differ between 1 and 2 threads");
+	CHECK(mg_par_release() == 1, "one worker joined");
+
+	eWx = lstm_gc_block(&c, c.p, dp, nWx, 1);
+	eWh = lstm_gc_block(&c, c.p + nWx, dp + nWx, nWh, 1);
+	eb = lstm_gc_block(&c, c.p + nWx + nWh, dp + nWx + nWh, 4 * c.H, 1);
+	eX = lstm_gc_block(&c, c.X, dX, nx, 7);
+	eh0 = lstm_gc_block(&c, c.h0, dh0, nh, 3);
+	mg_par_release();
+	mg_par_set_threads(1);
+	printf("  lstm B=%d in pieces, 2 threads, grad check max rel err: Wx %.2g "
+		   "Wh %.2g b %.2g X %.2g h0 %.2g\n", c.B, eWx, eWh, eb, eX, eh0);
+	CHECK(eWx < GC_TOL && eWh < GC_TOL && eb < GC_TOL && eX < GC_TOL &&
+		  eh0 < GC_TOL, "pieces grad check: Wx %g Wh %g b %g X %g h0 %g",
+		  eWx, eWh, eb, eX, eh0);
+
+	mg_lstm_ws_destroy(&mg_alloc_std, c.ws);
+	mg_free(&mg_alloc_std, c.p);
+	mg_free(&mg_alloc_std, c.X);
+	mg_free(&mg_alloc_std, c.h0);
+	mg_free(&mg_alloc_std, c.c0);
+	mg_free(&mg_alloc_std, c.r);
+	mg_free(&mg_alloc_std, c.Y);
+	mg_free(&mg_alloc_std, dp);
+	mg_free(&mg_alloc_std, dX);
+	mg_free(&mg_alloc_std, dh0);
+	mg_free(&mg_alloc_std, dc0);
+	mg_free(&mg_alloc_std, dp1);
+	mg_free(&mg_alloc_std, dX1);
+	mg_free(&mg_alloc_std, Y1);
+}
+
 void
 suite_lstm(void)
 {
@@ -539,6 +645,7 @@ suite_lstm(void)
 
 	lstm_hand_forward();
 	lstm_vs_double();
+	lstm_pieces_gradcheck();
 
 	c.in = 3;
 	c.H = 4;

@@ -860,3 +860,164 @@ suite_threads(void)
 	free(s1);
 	free(s2);
 }
+
+/*
+ * mimgan's own threads (mg_par): the batch is cut into pieces by shape
+ * alone, so training and scoring give bit-identical models and scores on
+ * 1, 2 and 3 threads (batch 200: three pieces of 64, 64 and 72 rows; the
+ * encoder, the threshold pass and scoring batches of 512 windows too).
+ * Also the piece bounds, mg_par_sgemm against the reference, and the
+ * workers joined by mg_par_release.
+ */
+void
+suite_par(void)
+{
+	const mg_alloc *a = &mg_alloc_std;
+	int			m = 8;
+	int64_t		n = 1500,
+				n1 = 900;
+	double	   *X = malloc(sizeof(double) * n * m);
+	int64_t		ss[3] = {0, n1, n};
+	mg_data		d = {X, n, m, ss, 2};
+	mg_config	c;
+	mg_model   *mdl[3] = {NULL, NULL, NULL};
+	uint8_t    *blob[3] = {NULL, NULL, NULL};
+	size_t		len[3] = {0, 0, 0};
+	double	   *sc[3];
+	mg_score_opts o;
+	int			th;
+
+	/* piece bounds: contiguous, cut at multiples of 16, a function of n */
+	{
+		int64_t		ns[] = {1, 63, 64, 127, 128, 150, 200, 256, 511, 512, 4096, 100000};
+		int			ok = 1,
+					k;
+
+		for (k = 0; k < (int) (sizeof(ns) / sizeof(ns[0])); k++)
+		{
+			int			np = mg_par_pieces(ns[k]);
+			int64_t		prev = 0,
+						r0,
+						r1;
+			int			p;
+
+			ok &= np >= 1 && np <= MG_PAR_MAX_PIECES &&
+				(np == 1 || ns[k] / np >= MG_PAR_MIN_ROWS);
+			for (p = 0; p < np; p++)
+			{
+				mg_par_bounds(ns[k], np, p, &r0, &r1);
+				ok &= r0 == prev && r1 > r0 && (p + 1 == np || r1 % 16 == 0);
+				prev = r1;
+			}
+			ok &= prev == ns[k];
+		}
+		CHECK(ok, "piece bounds");
+		CHECK(mg_par_pieces(64) == 1 && mg_par_pieces(128) == 2 &&
+			  mg_par_pieces(512) == 4, "pieces 64/128/512: %d %d %d",
+			  mg_par_pieces(64), mg_par_pieces(128), mg_par_pieces(512));
+	}
+
+	/* mg_par_sgemm (rows; columns for A^T, with B and B^T) vs reference */
+	{
+		int			M = 150,
+					N = 70,
+					K = 33,
+					ta,
+					tb;
+		float	   *A = malloc(sizeof(float) * 200 * 200),
+				   *B = malloc(sizeof(float) * 200 * 200),
+				   *C = malloc(sizeof(float) * M * 200),
+				   *R = malloc(sizeof(float) * M * 200);
+		mg_rng		r;
+		int			i;
+
+		mg_rng_seed(&r, 9);
+		mg_rng_fill_normal(&r, A, 200 * 200, 1.0f);
+		mg_rng_fill_normal(&r, B, 200 * 200, 1.0f);
+		mg_par_set_threads(2);
+		for (ta = 0; ta < 2; ta++)
+			for (tb = 0; tb < 2; tb++)
+			{
+				int			lda = ta ? M : K,
+							ldb = tb ? K : N;
+				double		e = 0;
+
+				mg_rng_fill_normal(&r, C, (size_t) M * N, 1.0f);
+				memcpy(R, C, sizeof(float) * M * N);
+				mg_par_sgemm(3, ta, tb, ta ? N : M, ta ? M : N, K, 0.5f, A, lda,
+							 B, ldb, 0.25f, C, ta ? M : N);
+				mg_sgemm_ref(ta, tb, ta ? N : M, ta ? M : N, K, 0.5f, A, lda,
+							 B, ldb, 0.25f, R, ta ? M : N);
+				for (i = 0; i < M * N; i++)
+					e = fmax(e, fabs(C[i] - R[i]));
+				CHECK(e < 1e-4, "mg_par_sgemm transA %d transB %d: max diff %g",
+					  ta, tb, e);
+			}
+		mg_par_set_threads(1);
+		CHECK(mg_par_release() == 1, "one worker joined");
+		CHECK(mg_par_release() == 0, "nothing left to join");
+		free(A);
+		free(B);
+		free(C);
+		free(R);
+	}
+
+	if (quick())
+	{
+		printf("  training part skipped under MIMGAN_UNIT_QUICK\n");
+		free(X);
+		return;
+	}
+	make_data(X, n, m, n1, 12);
+	tiny_config(&c);
+	c.seq_len = 20;
+	c.step = 2;
+	c.epochs = 1;
+	c.batch_size = 200;
+	c.hidden_g = 32;
+	c.hidden_d = 32;
+	c.latent_dim = 8;
+	c.invert_iters = 5;
+	c.encoder = 1;
+	c.threshold_windows = 600;
+
+	for (th = 0; th < 3; th++)
+	{
+		mg_par_set_threads(th + 1);
+		sc[th] = malloc(sizeof(double) * n);
+		CHECK(mg_fit(a, &c, &d, NULL, &mdl[th]) == MG_OK, "fit %d threads", th + 1);
+		if (mdl[th] == NULL)
+			continue;
+		CHECK(mg_model_serialize(mdl[th], a, &blob[th], &len[th]) == MG_OK,
+			  "serialize");
+		mg_score_opts_from_model(mdl[th], &o);
+		o.use_encoder = 0;		/* the inversion, batches of 512 windows */
+		o.invert_iters = 10;
+		o.step = 1;
+		CHECK(mg_score_series(mdl[0] ? mdl[0] : mdl[th], a, &d, &o, NULL, sc[th],
+							  NULL, NULL, NULL) == MG_OK, "score %d threads", th + 1);
+		CHECK(mg_par_release() == th, "%d workers joined", th);
+	}
+	mg_par_set_threads(1);
+	if (mdl[0] && mdl[1] && mdl[2])
+	{
+		printf("  mimgan threads 1/2/3: loss_d %.9g / %.9g / %.9g, threshold %.9g\n",
+			   mdl[0]->stats.loss_d, mdl[1]->stats.loss_d, mdl[2]->stats.loss_d,
+			   mdl[0]->threshold);
+		CHECK(len[0] == len[1] && len[0] == len[2] &&
+			  memcmp(blob[0], blob[1], len[0]) == 0 &&
+			  memcmp(blob[0], blob[2], len[0]) == 0,
+			  "models differ between 1, 2 and 3 threads");
+		CHECK(memcmp(sc[0], sc[1], sizeof(double) * n) == 0 &&
+			  memcmp(sc[0], sc[2], sizeof(double) * n) == 0,
+			  "scores differ between 1, 2 and 3 threads");
+		CHECK(isfinite(sc[0][n - 1]) && sc[0][n - 1] > 0, "scores finite");
+	}
+	for (th = 0; th < 3; th++)
+	{
+		mg_model_free(a, mdl[th]);
+		free(blob[th]);
+		free(sc[th]);
+	}
+	free(X);
+}
