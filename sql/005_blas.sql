@@ -89,3 +89,29 @@ SET mimgan.blas_threads = 1;
 SELECT md5(string_agg(round(s.score::numeric, 4)::text, ',' ORDER BY (s.r).t)) = :'fp2' AS same_scores
 FROM mimgan_score('pool_m', NULL::pool_src) s;
 SELECT mimgan_drop('pool_m');
+
+-- mimgan.threads: mimgan's own worker threads over pieces of each batch,
+-- cut by shape alone.  Batch 128 (two pieces) and scoring batches of 512
+-- windows (four): the model and every score are bit-identical to one
+-- thread's, OpenBLAS runs one thread meanwhile, and the workers are joined
+-- before each function returns.
+SET mimgan.threads = 2;
+SELECT (mimgan_info() ->> 'threads')::int AS threads,
+       (mimgan_info() ->> 'blas_threads')::int AS blas_threads;
+SELECT mimgan_train('pool_src', ARRAY['a', 'b'], 10, 't', NULL, 'par_m2',
+                    '{"epochs": 1, "hidden_g": 64, "hidden_d": 64, "batch_size": 128, "seed": 3}');
+SELECT pg_temp.backend_threads() AS backend_threads;
+CREATE TEMP TABLE par_s2 AS
+SELECT (s.r).t, s.score, s.is_anomaly FROM mimgan_score('par_m2', NULL::pool_src, '{"encoder": false, "invert_iters": 10}') s;
+SELECT pg_temp.backend_threads() AS backend_threads;
+SET mimgan.threads = 1;
+SELECT mimgan_train('pool_src', ARRAY['a', 'b'], 10, 't', NULL, 'par_m1',
+                    '{"epochs": 1, "hidden_g": 64, "hidden_d": 64, "batch_size": 128, "seed": 3}');
+SELECT (SELECT weights FROM mimgan.model WHERE name = 'par_m1') =
+       (SELECT weights FROM mimgan.model WHERE name = 'par_m2') AS same_model;
+SELECT count(*) AS rows, count(*) FILTER (WHERE s.score = p.score AND s.is_anomaly = p.is_anomaly) AS same_scores
+FROM mimgan_score('par_m2', NULL::pool_src, '{"encoder": false, "invert_iters": 10}') s JOIN par_s2 p ON p.t = (s.r).t;
+-- out of range
+SET mimgan.threads = 0;
+SET mimgan.threads = 5;
+SELECT mimgan_drop('par_m1'), mimgan_drop('par_m2');

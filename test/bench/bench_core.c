@@ -559,6 +559,12 @@ train_one(int ti)
 	measure_mix(T, 3, &m);
 	if (mix_best[ti] > m.rate)
 		m.rate = mix_best[ti];
+	/*
+	 * --par: the mix ran at one OpenBLAS thread; the bound for n mimgan
+	 * threads is n cores each running it at that rate.
+	 */
+	if (par)
+		m.rate *= threads;
 	flops_per_window(T, &tf, NULL);
 	e25 = 25000.0 * e / nwin_train;
 	bound = tf * 25000.0 / (m.rate * 1e9);

@@ -6,7 +6,7 @@
 #   1. the machine: CPU model, cores, AVX2 / AVX-512, OpenBLAS packages;
 #   2. the numerical core (test/bench/bench_core): sgemm rate on the LSTM
 #      shapes and the GEMM-only bound of an epoch, training windows/s (1 and
-#      2 BLAS threads), scoring windows/s (plain 100-step inversion, warm
+#      2 BLAS threads, 2 mimgan threads), scoring windows/s (plain 100-step inversion, warm
 #      start, encoder), peak memory, training time on 10k/100k/1M rows;
 #   3. torch_reference.py (Debian's python3-torch) in train and score mode at
 #      1 and 2 threads; OPENBLAS_CORETYPE=SkylakeX only on a CPU with
@@ -117,7 +117,8 @@ if [ "$RUN_CORE" = 1 ]; then
 	for th in $THREADS; do
 		[ "$th" = 1 ] && continue
 		say "numerical core at $th BLAS threads: sgemm mix, training, plain scoring"
-		core train score --T="$(csv $TS)" --threads="$th" --score-modes=plain $CORE_ARGS
+		core train score --T="$(csv $TS)" --threads="$th" --score-modes=plain $CORE_ARGS		say "numerical core at $th mimgan threads (mimgan.threads; OpenBLAS at 1): training, plain scoring"
+		core train score --T="$(csv $TS)" --threads="$th" --par --score-modes=plain $CORE_ARGS
 	done
 fi
 
@@ -275,7 +276,7 @@ for line in open(path):
     d = {}
     for k, v in re.findall(r'(\w+)=("[^"]*"|\S+)', line[7:]):
         try:
-            d[k] = float(v) if k not in ("part", "mode", "shape", "key", "coretype", "selfcheck", "blas", "json", "cfg") else v
+            d[k] = float(v) if k not in ("part", "mode", "shape", "key", "coretype", "selfcheck", "blas", "json", "cfg", "tkind") else v
         except ValueError:
             d[k] = v
     rows.append(d)
@@ -297,43 +298,46 @@ out = []
 def row(what, target, vals, ok=None):
     out.append((what, target, vals, ok))
 for T in Ts:
-    tr = {th: get(part="train", T=T, threads=th) for th in threads}
-    mg = max((d["win_s"], th) for th, d in tr.items() if d) if any(tr.values()) else None
+    # (threads, kind): kind "blas" = OpenBLAS threads, "par" = mimgan.threads
+    kinds = [(th, k) for th in threads for k in (("blas",) if th == 1 else ("blas", "par"))]
+    lab = lambda tk: "%d thr" % tk[0] if tk[0] == 1 else "%d %s thr" % (tk[0], "mimgan" if tk[1] == "par" else "BLAS")
+    tr = {tk: get(part="train", T=T, threads=tk[0], tkind=tk[1]) for tk in kinds}
+    mg = max((d["win_s"], tk) for tk, d in tr.items() if d) if any(tr.values()) else None
     tb = best_torch("train", T)
     r = mg[0] / tb[0] if mg and tb else None
     row("T=%d train: mimgan best / torch best win/s" % T, ">= 2",
-        "%s (%s @%d thr / %s @omp/blas %s)" % (fmt(r), fmt(mg and mg[0], "%.0f"), mg[1] if mg else 0,
+        "%s (%s @%s / %s @omp/blas %s)" % (fmt(r), fmt(mg and mg[0], "%.0f"), lab(mg[1]) if mg else "-",
                                             fmt(tb and tb[0], "%.0f"), tb[1] if tb else "-"),
         None if r is None else r >= 2)
     t1 = torch_at("train", T, "1/1")
-    if tr.get(1) and t1:
-        row("T=%d train: mimgan / torch, both 1 thread" % T, "", "%s (%.0f / %.0f win/s)" % (fmt(tr[1]["win_s"] / t1), tr[1]["win_s"], t1))
-    for th in threads:
-        if tr.get(th):
-            d = tr[th]
-            row("T=%d epoch time / GEMM bound, %d thr" % (T, th), "<= 1.5",
+    if tr.get((1, "blas")) and t1:
+        row("T=%d train: mimgan / torch, both 1 thread" % T, "", "%s (%.0f / %.0f win/s)" % (fmt(tr[(1, "blas")]["win_s"] / t1), tr[(1, "blas")]["win_s"], t1))
+    for tk in kinds:
+        if tr.get(tk):
+            d = tr[tk]
+            row("T=%d epoch time / GEMM bound, %s" % (T, lab(tk)), "<= 1.5",
                 "%s (%.1f s vs %.1f s per 25k windows; %.0f GF/s = %.0f%% of the %.0f GF/s sgemm mix)" %
                 (fmt(d["ratio_bound"]), d["epoch25k_s"], d["bound25k_s"], d["gflops"],
                  100 * d["gflops"] / d["mix_gflops"], d["mix_gflops"]),
                 d["ratio_bound"] <= 1.5)
-    sc = {th: get(part="score", mode="plain", T=T, threads=th) for th in threads}
-    ms = max((d["win_s"], th) for th, d in sc.items() if d) if any(sc.values()) else None
+    sc = {tk: get(part="score", mode="plain", T=T, threads=tk[0], tkind=tk[1]) for tk in kinds}
+    ms = max((d["win_s"], tk) for tk, d in sc.items() if d) if any(sc.values()) else None
     tsb = best_torch("score", T)
     r = ms[0] / tsb[0] if ms and tsb else None
     row("T=%d score 100 steps: mimgan best / torch best" % T, ">= 3",
-        "%s (%s @%d thr / %s @omp/blas %s win/s)" % (fmt(r), fmt(ms and ms[0], "%.1f"), ms[1] if ms else 0,
+        "%s (%s @%s / %s @omp/blas %s win/s)" % (fmt(r), fmt(ms and ms[0], "%.1f"), lab(ms[1]) if ms else "-",
                                                   fmt(tsb and tsb[0], "%.1f"), tsb[1] if tsb else "-"),
         None if r is None else r >= 3)
     t1 = torch_at("score", T, "1/1")
-    if sc.get(1) and t1:
-        row("T=%d score: mimgan / torch, both 1 thread" % T, "", "%s (%.1f / %.1f win/s)" % (fmt(sc[1]["win_s"] / t1), sc[1]["win_s"], t1))
+    if sc.get((1, "blas")) and t1:
+        row("T=%d score: mimgan / torch, both 1 thread" % T, "", "%s (%.1f / %.1f win/s)" % (fmt(sc[(1, "blas")]["win_s"] / t1), sc[(1, "blas")]["win_s"], t1))
     for mode, label in (("warm", "warm start, 100 steps"), ("warm10", "warm start, 10 steps"),
                         ("encoder", "encoder, 0 steps"), ("encoder5", "encoder + 5 steps")):
         d = get(part="score", mode=mode, T=T, threads=1)
         if d:
             row("T=%d score speed-up vs plain: %s" % (T, label), ">= 10 (one of them)",
                 "%s (%.1f win/s)" % (fmt(d["speedup"]), d["win_s"]))
-    d = tr.get(1)
+    d = tr.get((1, "blas"))
     if d:
         row("T=%d training peak memory, 1 thr" % T, "",
             "RSS %.0f MiB; core allocations %.0f MiB (data %.1f MiB)" % (d["peak_rss_mib"], d["core_peak_mib"], d["data_mib"]))
