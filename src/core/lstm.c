@@ -264,6 +264,16 @@ typedef struct
 	int			h0;				/* forward: h0 given; backward: dh0 wanted */
 } lstm_task;
 
+/* Rows [*r0, *r0 + n) of piece p; returns n. */
+static int
+piece_rows(const lstm_task *k, int p, int64_t *r0)
+{
+	int64_t		r1;
+
+	mg_par_bounds(k->B, k->np, p, r0, &r1);
+	return (int) (r1 - *r0);
+}
+
 static void
 forward_piece(void *arg, int p)
 {
@@ -272,13 +282,10 @@ forward_piece(void *arg, int p)
 	int			H = ws->H;
 	int			G = 4 * H;
 	size_t		bh = (size_t) k->B * H;
-	int64_t		r0,
-				r1;
-	int			n,
+	int64_t		r0;
+	int			n = piece_rows(k, p, &r0),
 				t;
 
-	mg_par_bounds(k->B, k->np, p, &r0, &r1);
-	n = (int) (r1 - r0);
 	if (n <= 0)
 		return;
 	for (t = 0; t < k->T; t++)
@@ -306,13 +313,10 @@ backward_piece(void *arg, int p)
 	int			H = ws->H;
 	int			G = 4 * H;
 	size_t		bh = (size_t) k->B * H;
-	int64_t		r0,
-				r1;
-	int			n,
+	int64_t		r0;
+	int			n = piece_rows(k, p, &r0),
 				t;
 
-	mg_par_bounds(k->B, k->np, p, &r0, &r1);
-	n = (int) (r1 - r0);
 	if (n <= 0)
 		return;
 	for (t = k->T - 1; t >= 0; t--)

@@ -117,7 +117,8 @@ if [ "$RUN_CORE" = 1 ]; then
 	for th in $THREADS; do
 		[ "$th" = 1 ] && continue
 		say "numerical core at $th BLAS threads: sgemm mix, training, plain scoring"
-		core train score --T="$(csv $TS)" --threads="$th" --score-modes=plain $CORE_ARGS		say "numerical core at $th mimgan threads (mimgan.threads; OpenBLAS at 1): training, plain scoring"
+		core train score --T="$(csv $TS)" --threads="$th" --score-modes=plain $CORE_ARGS
+		say "numerical core at $th mimgan threads (mimgan.threads; OpenBLAS at 1): training, plain scoring"
 		core train score --T="$(csv $TS)" --threads="$th" --par --score-modes=plain $CORE_ARGS
 	done
 fi

@@ -22,16 +22,17 @@ SELECT mimgan_train('metrics', ARRAY['a','b','c','d'], 20, 't', NULL, 'small_m',
 });
 
 # Cancel the statement running in $bg (started with $sql) from another
-# session; returns the seconds from the cancel request until the backend
-# is idle again.
+# session, after calling $during (if given) while it runs; returns the
+# seconds from the cancel request until the backend is idle again.
 sub cancel_running
 {
-	my ($bg, $like, $sql, $what) = @_;
+	my ($bg, $like, $sql, $what, $during) = @_;
 	$bg->query_until(qr/started/, "\\echo started\n$sql\n");
 	$node->poll_query_until('postgres',
 		"SELECT count(*) = 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE '$like%'")
 	  or die "$what did not start";
 	sleep 2;    # well into the work
+	$during->() if $during;
 	my $t0 = time();
 	$node->safe_psql('postgres',
 		"SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '$like%'");
@@ -87,31 +88,23 @@ $bg->{stderr} = '';
 	$bg->query('SET mimgan.threads = 2');
 	my $long2 = q{SELECT mimgan_train('metrics', ARRAY['a','b','c','d'], 30, 't', NULL, 'long_m2', '{"epochs":100000,"hidden_g":64,"hidden_d":64,"batch_size":256,"latent_dim":8,"seed":1}');};
 	my $tasks = sub { my @t = glob("/proc/$pid/task/*"); return scalar(@t); };
-	$bg->query_until(qr/started/, "\\echo started\n$long2\n");
-	$node->poll_query_until('postgres',
-		"SELECT count(*) = 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT mimgan_train(%'")
-	  or die "training on 2 threads did not start";
-	sleep 2;
-	my @tids = map { m{/(\d+)$} ? $1 : () } glob("/proc/$pid/task/*");
-	is(scalar(@tids), 2, 'training on mimgan.threads = 2 runs one worker thread');
-	my $masks_ok = 1;
-	for my $tid (grep { $_ != $pid } @tids)
-	{
-		my $st = slurp_file("/proc/$pid/task/$tid/status");
-		my ($blk) = $st =~ /^SigBlk:\s*([0-9a-f]+)/m;
-		my $m = hex(substr($blk, -8));
-		# SIGINT 2, SIGQUIT 3, SIGUSR1 10, SIGTERM 15, SIGALRM 14, SIGUSR2 12
-		$masks_ok &&= ($m & (1 << 1)) && ($m & (1 << 2)) && ($m & (1 << 9)) &&
-		  ($m & (1 << 14)) && ($m & (1 << 13)) && ($m & (1 << 11));
-	}
-	ok($masks_ok, 'the worker blocks the signals a backend handles');
-	my $t0 = time();
-	$node->safe_psql('postgres',
-		"SELECT pg_cancel_backend($pid)");
-	$node->poll_query_until('postgres',
-		"SELECT count(*) = 0 FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT mimgan_train(%'")
-	  or die "training on 2 threads ignored the cancel request";
-	diag(sprintf("cancel latency during mimgan_train on 2 threads: %.2f s (batch 256)", time() - $t0));
+	my $during = sub {
+		my @tids = map { m{/(\d+)$} ? $1 : () } glob("/proc/$pid/task/*");
+		is(scalar(@tids), 2, 'training on mimgan.threads = 2 runs one worker thread');
+		my $masks_ok = 1;
+		for my $tid (grep { $_ != $pid } @tids)
+		{
+			my $st = slurp_file("/proc/$pid/task/$tid/status");
+			my ($blk) = $st =~ /^SigBlk:\s*([0-9a-f]+)/m;
+			my $m = hex(substr($blk, -8));
+			# SIGINT 2, SIGQUIT 3, SIGUSR1 10, SIGUSR2 12, SIGALRM 14, SIGTERM 15
+			$masks_ok &&= ($m & (1 << 1)) && ($m & (1 << 2)) && ($m & (1 << 9)) &&
+			  ($m & (1 << 11)) && ($m & (1 << 13)) && ($m & (1 << 14));
+		}
+		ok($masks_ok, 'the worker blocks the signals a backend handles');
+	};
+	my $lat = cancel_running($bg, 'SELECT mimgan_train(', $long2, 'training on 2 threads', $during);
+	diag(sprintf("cancel latency during mimgan_train on 2 threads: %.2f s (batch 256)", $lat));
 	is($bg->query('SELECT 40 + 2'), '42', 'the session works after the cancelled training on 2 threads');
 	like($bg->{stderr}, qr/canceling statement due to user request/,
 		'training on 2 threads is cancelled by pg_cancel_backend (57014)');

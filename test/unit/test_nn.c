@@ -403,6 +403,46 @@ lstm_gc_block(lstm_case *c, float *v, const float *ana, size_t n, size_t stride)
 	return maxe;
 }
 
+/* Allocate a case's buffers and fill them from seed (the workspace is the
+ * caller's). */
+static void
+lstm_case_init(lstm_case *c, int in, int H, int T, int B, uint64_t seed)
+{
+	size_t		np = mg_lstm_nparams(in, H);
+	size_t		nh = (size_t) B * H;
+	mg_rng		r;
+
+	c->in = in;
+	c->H = H;
+	c->T = T;
+	c->B = B;
+	c->ws = NULL;
+	mg_rng_seed(&r, seed);
+	c->p = fbuf(np);
+	c->X = fbuf((size_t) T * B * in);
+	c->h0 = fbuf(nh);
+	c->c0 = fbuf(nh);
+	c->r = fbuf((size_t) T * nh);
+	c->Y = fbuf((size_t) T * nh);
+	fill_u(&r, c->p, np, 0.6);
+	fill_u(&r, c->X, (size_t) T * B * in, 1.0);
+	fill_u(&r, c->h0, nh, 0.5);
+	fill_u(&r, c->c0, nh, 1.0);
+	fill_u(&r, c->r, (size_t) T * nh, 1.0);
+}
+
+/* Free what lstm_case_init allocated. */
+static void
+lstm_case_free(lstm_case *c)
+{
+	mg_free(&mg_alloc_std, c->p);
+	mg_free(&mg_alloc_std, c->X);
+	mg_free(&mg_alloc_std, c->h0);
+	mg_free(&mg_alloc_std, c->c0);
+	mg_free(&mg_alloc_std, c->r);
+	mg_free(&mg_alloc_std, c->Y);
+}
+
 /* Forward with hand-set weights, H = in = 1, T = 2, against Python values. */
 static void
 lstm_hand_forward(void)
@@ -525,7 +565,6 @@ static void
 lstm_pieces_gradcheck(void)
 {
 	lstm_case	c;
-	mg_rng		r;
 	size_t		np,
 				nx,
 				nh,
@@ -544,23 +583,13 @@ lstm_pieces_gradcheck(void)
 				eX,
 				eh0;
 
-	c.in = 3;
-	c.H = 4;
-	c.T = 3;
-	c.B = 150;
+	lstm_case_init(&c, 3, 4, 3, 150, 43);
 	np = mg_lstm_nparams(c.in, c.H);
 	nx = (size_t) c.T * c.B * c.in;
 	nh = (size_t) c.B * c.H;
 	nWx = (size_t) c.in * 4 * c.H;
 	nWh = (size_t) c.H * 4 * c.H;
 	CHECK(mg_par_pieces(c.B) == 2, "pieces of 150 rows: %d", mg_par_pieces(c.B));
-	mg_rng_seed(&r, 43);
-	c.p = fbuf(np);
-	c.X = fbuf(nx);
-	c.h0 = fbuf(nh);
-	c.c0 = fbuf(nh);
-	c.r = fbuf((size_t) c.T * nh);
-	c.Y = fbuf((size_t) c.T * nh);
 	dp = fbuf(np);
 	dX = fbuf(nx);
 	dh0 = fbuf(nh);
@@ -568,11 +597,6 @@ lstm_pieces_gradcheck(void)
 	dp1 = fbuf(np);
 	dX1 = fbuf(nx);
 	Y1 = fbuf((size_t) c.T * nh);
-	fill_u(&r, c.p, np, 0.6);
-	fill_u(&r, c.X, nx, 1.0);
-	fill_u(&r, c.h0, nh, 0.5);
-	fill_u(&r, c.c0, nh, 1.0);
-	fill_u(&r, c.r, (size_t) c.T * nh, 1.0);
 	CHECK(mg_lstm_ws_create(&mg_alloc_std, c.in, c.H, c.T, c.B, &c.ws) == MG_OK,
 		  "ws create");
 
@@ -607,12 +631,7 @@ lstm_pieces_gradcheck(void)
 		  eWx, eWh, eb, eX, eh0);
 
 	mg_lstm_ws_destroy(&mg_alloc_std, c.ws);
-	mg_free(&mg_alloc_std, c.p);
-	mg_free(&mg_alloc_std, c.X);
-	mg_free(&mg_alloc_std, c.h0);
-	mg_free(&mg_alloc_std, c.c0);
-	mg_free(&mg_alloc_std, c.r);
-	mg_free(&mg_alloc_std, c.Y);
+	lstm_case_free(&c);
 	mg_free(&mg_alloc_std, dp);
 	mg_free(&mg_alloc_std, dX);
 	mg_free(&mg_alloc_std, dh0);
@@ -626,7 +645,6 @@ void
 suite_lstm(void)
 {
 	lstm_case	c;
-	mg_rng		r;
 	size_t		np,
 				nx,
 				nh;
@@ -647,30 +665,15 @@ suite_lstm(void)
 	lstm_vs_double();
 	lstm_pieces_gradcheck();
 
-	c.in = 3;
-	c.H = 4;
-	c.T = 24;
-	c.B = 2;
+	lstm_case_init(&c, 3, 4, 24, 2, 42);
 	np = mg_lstm_nparams(c.in, c.H);
 	nx = (size_t) c.T * c.B * c.in;
 	nh = (size_t) c.B * c.H;
-	mg_rng_seed(&r, 42);
-	c.p = fbuf(np);
-	c.X = fbuf(nx);
-	c.h0 = fbuf(nh);
-	c.c0 = fbuf(nh);
-	c.r = fbuf((size_t) c.T * nh);
-	c.Y = fbuf((size_t) c.T * nh);
 	dp = fbuf(np);
 	dp2 = fbuf(np);
 	dX = fbuf(nx);
 	dh0 = fbuf(nh);
 	dc0 = fbuf(nh);
-	fill_u(&r, c.p, np, 0.6);
-	fill_u(&r, c.X, nx, 1.0);
-	fill_u(&r, c.h0, nh, 0.5);
-	fill_u(&r, c.c0, nh, 1.0);
-	fill_u(&r, c.r, (size_t) c.T * nh, 1.0);
 	/* a larger workspace than needed: reuse for T < Tmax, B < Bmax */
 	CHECK(mg_lstm_ws_create(&mg_alloc_std, c.in, c.H, c.T + 5, c.B + 3,
 							&c.ws) == MG_OK, "ws create");
@@ -753,12 +756,7 @@ suite_lstm(void)
 	CHECK(mg_lstm_ws_create(&mg_alloc_std, 0, 4, 3, 3, &c.ws) == MG_ERR_ARG &&
 		  c.ws == NULL, "bad args");
 
-	mg_free(&mg_alloc_std, c.p);
-	mg_free(&mg_alloc_std, c.X);
-	mg_free(&mg_alloc_std, c.h0);
-	mg_free(&mg_alloc_std, c.c0);
-	mg_free(&mg_alloc_std, c.r);
-	mg_free(&mg_alloc_std, c.Y);
+	lstm_case_free(&c);
 	mg_free(&mg_alloc_std, dp);
 	mg_free(&mg_alloc_std, dp2);
 	mg_free(&mg_alloc_std, dX);
