@@ -226,6 +226,27 @@ EOF
 	run_sql -c 'ANALYZE speed_data'
 	echo "loaded $SQL_ROWS rows (bench_core gendata | \\copy) in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 
+	# one SQL training and scoring at mimgan.threads = $1, printed as RESULT part=$2
+	sql_run()
+	{
+		run_sql -At <<EOF
+SELECT mimgan_info() IS NOT NULL AS loaded \gset
+SET mimgan.blas_threads = 1;
+SET mimgan.threads = $1;
+SELECT clock_timestamp() AS t0 \gset
+SELECT mimgan_train('speed_data', ARRAY[$NAMES], $SQL_SEQ, order_by => 't',
+                    model_name => 'speed', options => '$TOPTS') AS model \gset
+SELECT round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz), 3) AS train_s \gset
+SELECT clock_timestamp() AS t1 \gset
+SELECT count(score) AS scored, sum(score) AS score_sum
+FROM mimgan_score('speed', NULL::speed_data, '$SOPTS') \gset
+SELECT round(extract(epoch FROM clock_timestamp() - :'t1'::timestamptz), 3) AS score_s \gset
+SELECT round(train_seconds::numeric, 3) AS fit_s, loss_d, threshold, windows
+FROM mimgan_models WHERE name = 'speed' ORDER BY version DESC LIMIT 1 \gset
+\echo RESULT part=$2 rows=$SQL_ROWS seq=$SQL_SEQ train_s=:train_s fit_s=:fit_s score_s=:score_s windows=:windows loss_d=:loss_d threshold=:threshold score_sum=:score_sum scored=:scored
+EOF
+	}
+
 	# the core on the same data and options, then SQL, twice (alternating;
 	# the summary takes the faster of the two on each side)
 	for rep in $(seq 1 "$SQL_REPS"); do
@@ -240,23 +261,14 @@ EOF
 			echo "         SELECT count(score), sum(score) FROM mimgan_score('speed', NULL::speed_data, '$SOPTS')"
 		fi
 		echo "$MATCH" | sed -n "s/^ *train \([0-9]\)/   core: run $rep: train \1/p"
-		run_sql -At <<EOF | tee -a "$RESULTS" | sed "s/^RESULT part=sql /   SQL:  run $rep: /"
-SELECT mimgan_info() IS NOT NULL AS loaded \gset
-SET mimgan.blas_threads = 1;
-SELECT clock_timestamp() AS t0 \gset
-SELECT mimgan_train('speed_data', ARRAY[$NAMES], $SQL_SEQ, order_by => 't',
-                    model_name => 'speed', options => '$TOPTS') AS model \gset
-SELECT round(extract(epoch FROM clock_timestamp() - :'t0'::timestamptz), 3) AS train_s \gset
-SELECT clock_timestamp() AS t1 \gset
-SELECT count(score) AS scored, sum(score) AS score_sum
-FROM mimgan_score('speed', NULL::speed_data, '$SOPTS') \gset
-SELECT round(extract(epoch FROM clock_timestamp() - :'t1'::timestamptz), 3) AS score_s \gset
-SELECT round(train_seconds::numeric, 3) AS fit_s, loss_d, threshold, windows
-FROM mimgan_models WHERE name = 'speed' ORDER BY version DESC LIMIT 1 \gset
-\echo RESULT part=sql rows=$SQL_ROWS seq=$SQL_SEQ train_s=:train_s fit_s=:fit_s score_s=:score_s windows=:windows loss_d=:loss_d threshold=:threshold score_sum=:score_sum scored=:scored
-EOF
+		sql_run 1 sql | tee -a "$RESULTS" | sed "s/^RESULT part=sql /   SQL:  run $rep: /"
 	done
 	echo "   (train_s: the mimgan_train statement; fit_s: mg_fit inside it, from mimgan_models.train_seconds)"
+	# the same at mimgan.threads = 2 (models and scores must not change)
+	for th in $THREADS; do
+		[ "$th" = 1 ] && continue
+		sql_run "$th" sqlpar | sed "s/ rows=/ threads=$th rows=/" | tee -a "$RESULTS" | sed "s/^RESULT part=sqlpar /   SQL at mimgan.threads = $th: /"
+	done
 	if [ "${MIMGAN_SPEED_KEEP:-0}" != 1 ]; then
 		cluster_stop
 		cluster_remove
@@ -364,6 +376,15 @@ if cs and ss:
         "%s (%.2f s vs %.2f s)" % (fmt(rs), sso, cso), rs <= 1.10)
     row("SQL and core results identical", "yes",
         "%s (loss_d %.9g / %.9g, sum of scores %.9g / %.9g)" % ("yes" if same else "NO", c["loss_d"], s["loss_d"], c["score_sum"], s["score_sum"]), same)
+ps = [d for d in rows if d.get("part") == "sqlpar" and isinstance(d.get("train_s"), float)]
+if ss and ps:
+    s1 = min(ss, key=lambda d: d["train_s"])
+    for p in ps:
+        same = (p["loss_d"] == s1["loss_d"] and p["score_sum"] == s1["score_sum"] and p["threshold"] == s1["threshold"])
+        row("SQL at mimgan.threads = %d / 1 thread: train, score" % p["threads"], "",
+            "%.2f, %.2f (train %.2f s vs %.2f s, score %.2f s vs %.2f s; results %s)" %
+            (s1["train_s"] / p["train_s"], min(d["score_s"] for d in ss) / p["score_s"], p["train_s"], s1["train_s"],
+             p["score_s"], min(d["score_s"] for d in ss), "identical" if same else "DIFFERENT"), same)
 w = max(len(r[0]) for r in out)
 print("%-*s  %-20s %-4s  %s" % (w, "measure", "target", "met", "value"))
 print("-" * (w + 80))
