@@ -203,9 +203,10 @@ void		mg_vtanh(float *y, const float *x, size_t n);
  * Gate column blocks in the order (i, j, f, o) as in the reference code.
  *	  c_t = sigmoid(f + MG_FORGET_BIAS) * c_{t-1} + sigmoid(i) * tanh(j)
  *	  h_t = sigmoid(o) * tanh(c_t)
- * The input projection X*Wx is one sgemm over all T*B rows; each step is
- * one sgemm h_{t-1}*Wh for all four gates; weight gradients are one sgemm
- * each after the BPTT loop.
+ * Each step is one sgemm [x_t, h_{t-1}] [Wx; Wh] for all four gates (the
+ * workspace keeps x_t and h_{t-1} side by side); backward, one sgemm per
+ * step gives [dx_t, dh_{t-1}] and the weight gradients are one sgemm after
+ * the BPTT loop.  A batch's rows run in pieces (mg_par_pieces).
  * --------------------------------------------------------------------- */
 #define MG_FORGET_BIAS 1.0f
 

@@ -9,14 +9,17 @@
  *	  c_t = sigmoid(f + MG_FORGET_BIAS) * c_{t-1} + sigmoid(i) * tanh(j)
  *	  h_t = sigmoid(o) * tanh(c_t)
  *
- * Forward: one sgemm X * Wx over all T * B rows, then per step one sgemm
- * h_{t-1} * Wh for all four gates and a contiguous elementwise pass.  The
- * workspace keeps the gate activations, c_t, tanh(c_t) and h_t of every
- * step.  Backward: per step the elementwise gate gradients dG_t and one
- * sgemm dG_t * Wh^T for dh_{t-1}; after the loop dWx = X^T dG,
- * dWh = Hprev^T dG and dX = dG Wx^T are one sgemm each and db is a column
- * sum of dG accumulated in double.  Nothing is allocated outside
- * mg_lstm_ws_create.
+ * Wx and Wh are stored one after the other, so [Wx; Wh] is one
+ * (in + H) x 4H matrix W.  The workspace keeps every step's [x_t, h_{t-1}]
+ * side by side (xh, rows of in + H), so a step's gates are one sgemm
+ * [x_t, h_{t-1}] W for all four gates (no separate thin input projection
+ * with K = in), followed by a contiguous elementwise pass.  The workspace
+ * keeps the gate activations, c_t, tanh(c_t) and h_t of every step.
+ * Backward: per step the elementwise gate gradients dG_t and one sgemm
+ * dG_t W^T giving [dx_t, dh_{t-1}] at once; after the loop dW = xh^T dG is
+ * one sgemm for Wx and Wh together and db is a column sum of dG
+ * accumulated in double.  The batch's rows run in pieces (mg_par), each
+ * over all steps.  Nothing is allocated outside mg_lstm_ws_create.
  *
  * src/core/lstm.c
  *
@@ -41,6 +44,8 @@ struct mg_lstm_ws
 	float	   *h;				/* [T+1][B][H] outputs, slot 0 = h0 */
 	float	   *dh;				/* [B][H] dLoss/dh_{t-1} carried back */
 	float	   *dc;				/* [B][H] dLoss/dc_{t-1} carried back */
+	float	   *xh;				/* [T][B][in + H] x_t and h_{t-1} side by side */
+	float	   *dxh;			/* [B][in + H] dx_t and dh_{t-1} of one step */
 	float	   *bias;			/* [4H] gs * (b + forget bias on f) */
 	float	   *gs;				/* [4H] gate scale: 1, j columns 2 */
 	double	   *dbacc;			/* [4H] db accumulator */
@@ -68,6 +73,8 @@ mg_lstm_ws_destroy(const mg_alloc *a, mg_lstm_ws *ws)
 	mg_free(a, ws->h);
 	mg_free(a, ws->dh);
 	mg_free(a, ws->dc);
+	mg_free(a, ws->xh);
+	mg_free(a, ws->dxh);
 	mg_free(a, ws->bias);
 	mg_free(a, ws->gs);
 	mg_free(a, ws->dbacc);
@@ -87,7 +94,8 @@ mg_lstm_ws_create(const mg_alloc *a, int in, int hidden, int T, int Bmax,
 	if (in < 1 || hidden < 1 || T < 1 || Bmax < 1)
 		return MG_ERR_ARG;
 	/* all sizes below are multiples of (T + 1) * B * 4H: check it once */
-	if ((size_t) Bmax * (size_t) hidden > ((size_t) -1) / 16 / ((size_t) T + 1))
+	if ((size_t) Bmax * (size_t) hidden > ((size_t) -1) / 16 / ((size_t) T + 1) ||
+		(size_t) Bmax * ((size_t) in + hidden) > ((size_t) -1) / 4 / ((size_t) T + 1))
 		return MG_ERR_NOMEM;
 	bh = (size_t) Bmax * hidden;
 	tbh = (size_t) T * bh;
@@ -106,11 +114,13 @@ mg_lstm_ws_create(const mg_alloc *a, int in, int hidden, int T, int Bmax,
 	ws->h = mg_malloc(a, tbh + bh, sizeof(float));
 	ws->dh = mg_malloc(a, bh, sizeof(float));
 	ws->dc = mg_malloc(a, bh, sizeof(float));
+	ws->xh = mg_malloc(a, (size_t) T * Bmax * ((size_t) in + hidden), sizeof(float));
+	ws->dxh = mg_malloc(a, (size_t) Bmax * ((size_t) in + hidden), sizeof(float));
 	ws->bias = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
 	ws->gs = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
 	ws->dbacc = mg_malloc(a, 4 * (size_t) hidden, sizeof(double));
 	if (!ws->act || !ws->dg || !ws->c || !ws->tc || !ws->h || !ws->dh ||
-		!ws->dc || !ws->bias || !ws->gs || !ws->dbacc)
+		!ws->dc || !ws->xh || !ws->dxh || !ws->bias || !ws->gs || !ws->dbacc)
 	{
 		mg_lstm_ws_destroy(a, ws);
 		return MG_ERR_NOMEM;
@@ -255,8 +265,10 @@ step_backward(int H, int B, const float *restrict a,
 typedef struct
 {
 	mg_lstm_ws *ws;
-	const float *Wh;
+	const float *W;				/* [Wx; Wh], (in + H) x 4H */
+	const float *X;				/* forward: the input */
 	const float *dH;
+	float	   *dX;				/* backward: NULL when not wanted */
 	float	   *db;
 	int			T;
 	int			B;
@@ -279,29 +291,41 @@ forward_piece(void *arg, int p)
 {
 	const lstm_task *k = arg;
 	mg_lstm_ws *ws = k->ws;
+	int			in = ws->in;
 	int			H = ws->H;
 	int			G = 4 * H;
+	int			K = in + H;
 	size_t		bh = (size_t) k->B * H;
 	int64_t		r0;
 	int			n = piece_rows(k, p, &r0),
-				t;
+				t,
+				r;
 
 	if (n <= 0)
 		return;
 	for (t = 0; t < k->T; t++)
 	{
-		float	   *gt = ws->act + ((size_t) t * k->B + r0) * G;
-		const float *hprev = ws->h + (size_t) t * bh + r0 * H;
+		size_t		row0 = (size_t) t * k->B + r0;
+		float	   *xt = ws->xh + row0 * K;
+		float	   *gt = ws->act + row0 * G;
 		const float *cprev = ws->c + (size_t) t * bh + r0 * H;
 		float	   *ct = ws->c + (size_t) (t + 1) * bh + r0 * H;
 		float	   *tct = ws->tc + (size_t) t * bh + r0 * H;
 		float	   *ht = ws->h + (size_t) (t + 1) * bh + r0 * H;
 
-		/* the zero initial state contributes nothing */
-		if (t > 0 || k->h0)
-			mg_sgemm(0, 0, n, G, H, 1.0f, hprev, H, k->Wh, G, 1.0f, gt, G);
-
+		/* x_t beside h_{t-1} (h_{-1} = h0, put there by the caller) */
+		for (r = 0; r < n; r++)
+			memcpy(xt + (size_t) r * K, k->X + (row0 + r) * in,
+				   (size_t) in * sizeof(float));
+		/* all four gates at once; the zero initial state adds nothing */
+		mg_sgemm(0, 0, n, G, (t > 0 || k->h0) ? K : in, 1.0f, xt, K, k->W, G,
+				 0.0f, gt, G);
 		step_forward(H, n, gt, ws->gs, ws->bias, cprev, ct, tct, ht);
+		/* h_t beside x_{t+1} */
+		if (t + 1 < k->T)
+			for (r = 0; r < n; r++)
+				memcpy(xt + ((size_t) k->B + r) * K + in, ht + (size_t) r * H,
+					   (size_t) H * sizeof(float));
 	}
 }
 
@@ -310,29 +334,50 @@ backward_piece(void *arg, int p)
 {
 	const lstm_task *k = arg;
 	mg_lstm_ws *ws = k->ws;
+	int			in = ws->in;
 	int			H = ws->H;
 	int			G = 4 * H;
+	int			K = in + H;
 	size_t		bh = (size_t) k->B * H;
 	int64_t		r0;
 	int			n = piece_rows(k, p, &r0),
-				t;
+				t,
+				r;
 
 	if (n <= 0)
 		return;
 	for (t = k->T - 1; t >= 0; t--)
 	{
-		size_t		off = ((size_t) t * k->B + r0) * G;
+		size_t		row0 = (size_t) t * k->B + r0;
+		const float *dgt = ws->dg + row0 * G;
 		const float *cprev = ws->c + (size_t) t * bh + r0 * H;
 		const float *tct = ws->tc + (size_t) t * bh + r0 * H;
 		const float *dHt = k->dH + (size_t) t * bh + r0 * H;
 		float	   *dh = ws->dh + r0 * H;
+		int			want_dh = t > 0 || k->h0;
 
-		step_backward(H, n, ws->act + off, cprev, tct, dHt, dh,
-					  ws->dc + r0 * H, ws->dg + off);
-		/* dh_{t-1} = dG_t Wh^T; at t = 0 only when dh0 is wanted */
-		if (t > 0 || k->h0)
-			mg_sgemm(0, 1, n, H, G, 1.0f, ws->dg + off, G, k->Wh, G, 0.0f,
-					 dh, H);
+		step_backward(H, n, ws->act + row0 * G, cprev, tct, dHt, dh,
+					  ws->dc + r0 * H, ws->dg + row0 * G);
+		if (k->dX && want_dh)
+		{
+			/* [dx_t, dh_{t-1}] = dG_t W^T in one product */
+			float	   *d = ws->dxh + r0 * K;
+
+			mg_sgemm(0, 1, n, K, G, 1.0f, dgt, G, k->W, G, 0.0f, d, K);
+			for (r = 0; r < n; r++)
+			{
+				memcpy(k->dX + (row0 + r) * in, d + (size_t) r * K,
+					   (size_t) in * sizeof(float));
+				memcpy(dh + (size_t) r * H, d + (size_t) r * K + in,
+					   (size_t) H * sizeof(float));
+			}
+		}
+		else if (want_dh)		/* dh_{t-1} = dG_t Wh^T */
+			mg_sgemm(0, 1, n, H, G, 1.0f, dgt, G, k->W + (size_t) in * G, G,
+					 0.0f, dh, H);
+		else if (k->dX)			/* dx_0 = dG_0 Wx^T */
+			mg_sgemm(0, 1, n, in, G, 1.0f, dgt, G, k->W, G, 0.0f,
+					 k->dX + row0 * in, in);
 	}
 }
 
@@ -393,13 +438,12 @@ mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
 	int			in = ws->in;
 	int			H = ws->H;
 	int			G = 4 * H;
-	const float *Wx = params;
-	const float *Wh = params + (size_t) in * G;
-	const float *b = Wh + (size_t) H * G;
+	const float *b = params + ((size_t) in + H) * G;
 	float	   *bias = ws->bias;
 	size_t		bh = (size_t) B * H;
 	lstm_task	task;
-	int			k;
+	int			k,
+				r;
 
 	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax)
 	{
@@ -412,7 +456,7 @@ mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
 		bias[k] = ws->gs[k] * (b[k] + (k >= 2 * H && k < 3 * H ?
 									   MG_FORGET_BIAS : 0.0f));
 
-	/* initial state */
+	/* initial state, also beside x_0 in xh */
 	if (h0)
 		memcpy(ws->h, h0, bh * sizeof(float));
 	else
@@ -421,17 +465,18 @@ mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
 		memcpy(ws->c, c0, bh * sizeof(float));
 	else
 		memset(ws->c, 0, bh * sizeof(float));
+	for (r = 0; r < B; r++)
+		memcpy(ws->xh + (size_t) r * (in + H) + in, ws->h + (size_t) r * H,
+			   (size_t) H * sizeof(float));
 
-	/* input projection of every step at once */
+	/* the recurrence, rows of the batch in pieces */
 	task.ws = ws;
-	task.Wh = Wh;
+	task.W = params;
+	task.X = X;
 	task.T = T;
 	task.B = B;
 	task.np = mg_par_pieces(B);
 	task.h0 = h0 != NULL;
-	mg_par_sgemm(task.np, 0, 0, T * B, G, in, 1.0f, X, in, Wx, G, 0.0f,
-				 ws->act, G);
-	/* the recurrence, rows of the batch in pieces */
 	mg_par_run(task.np, forward_piece, &task);
 	memcpy(Hout, ws->h + bh, (size_t) T * bh * sizeof(float));
 }
@@ -449,8 +494,6 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 	int			in = ws->in;
 	int			H = ws->H;
 	int			G = 4 * H;
-	const float *Wx = params;
-	const float *Wh = params + (size_t) in * G;
 	size_t		bh = (size_t) B * H;
 	size_t		rows = (size_t) T * B;
 	lstm_task	task;
@@ -471,12 +514,14 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 	memset(ws->dc, 0, bh * sizeof(float));
 
 	task.ws = ws;
-	task.Wh = Wh;
+	task.W = params;
+	task.X = X;
 	task.T = T;
 	task.B = B;
 	task.np = mg_par_pieces(B);
 	task.h0 = dh0 != NULL;
 	task.dH = dH;
+	task.dX = dX;
 	mg_par_run(task.np, backward_piece, &task);
 	if (dh0)
 		memcpy(dh0, ws->dh, bh * sizeof(float));
@@ -489,14 +534,10 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 		float	   *dWh = dparams + (size_t) in * G;
 		float	   *db = dWh + (size_t) H * G;
 
-		mg_par_sgemm(task.np, 1, 0, in, G, (int) rows, 1.0f, X, in, ws->dg, G,
-					 1.0f, dWx, G);
-		mg_par_sgemm(task.np, 1, 0, H, G, (int) rows, 1.0f, ws->h, H, ws->dg,
-					 G, 1.0f, dWh, G);
+		/* [dWx; dWh] += xh^T dG: one product for both */
+		mg_par_sgemm(task.np, 1, 0, in + H, G, (int) rows, 1.0f, ws->xh, in + H,
+					 ws->dg, G, 1.0f, dWx, G);
 		task.db = db;
 		mg_par_run(task.np, bias_piece, &task);
 	}
-	if (dX)
-		mg_par_sgemm(task.np, 0, 1, (int) rows, in, G, 1.0f, ws->dg, G, Wx, G,
-					 0.0f, dX, in);
 }
