@@ -956,7 +956,7 @@ part_sqlmatch(int64_t n)
 	printf("   train %.2f s (%lld windows, loss_d %.9g, threshold %.9g); score %.2f s (%lld rows scored, sum of scores %.9g)\n",
 		   t, (long long) mdl->stats.n_windows, mdl->stats.loss_d,
 		   mdl->threshold, ts, (long long) ns, sum);
-	printf("RESULT part=sqlmatch rows=%lld seq=%d threads=%d tkind=%s train_s=%.3f score_s=%.3f windows=%lld loss_d=%.9g threshold=%.9g score_sum=%.9g scored=%lld\n",
+	printf("RESULT part=sqlmatch rows=%lld seq=%d threads=%d tkind=%s train_s=%.3f score_s=%.3f windows=%lld loss_d=%.17g threshold=%.17g score_sum=%.17g scored=%lld\n",
 		   (long long) n, c.seq_len, threads, TKIND, t, ts,
 		   (long long) mdl->stats.n_windows, mdl->stats.loss_d, mdl->threshold,
 		   sum, (long long) ns);
