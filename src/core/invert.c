@@ -240,6 +240,111 @@ init_latent(inv_state *s, int B, const int64_t *starts, int warm,
 }
 
 /*
+ * One inversion step's elementwise work for the windows of piece p
+ * (mg_par_pieces(B), the same pieces as the network's): phase 0, the
+ * residual gradient dY = 2 (G(Z) - X) and each window's squared distance;
+ * phase 1, the optimiser step on Z of the windows not done.  Each window's
+ * sums run in the same order whatever the pieces.
+ */
+typedef struct inv_task
+{
+	inv_state  *s;
+	const mg_score_opts *o;
+	int			B;
+	int			np;
+	int			phase;
+	int			it;
+} inv_task;
+
+static void
+inv_piece(void *arg, int p)
+{
+	const inv_task *q = arg;
+	inv_state  *s = q->s;
+	int			L = s->L;
+	int			B = q->B;
+	int64_t		i0,
+				i1,
+				i;
+	int			t,
+				j;
+
+	mg_par_bounds(B, q->np, p, &i0, &i1);
+	if (q->phase == 0)
+	{
+		int			k = s->k;
+
+		for (i = i0; i < i1; i++)
+			s->dist[i] = 0.0;
+		for (t = 0; t < L; t++)
+			for (i = i0; i < i1; i++)
+			{
+				size_t		off = ((size_t) t * B + i) * k;
+				double		d = 0.0;
+
+				for (j = 0; j < k; j++)
+				{
+					float		r = s->Y[off + j] - s->X[off + j];
+
+					s->dY[off + j] = 2.0f * r;
+					d += (double) r * r;
+				}
+				s->dist[i] += d;
+			}
+	}
+	else if (q->o->invert_optim == MG_INV_ADAM)
+	{
+		const double b1 = 0.9,
+					b2 = 0.999;
+		int			dz = s->dz;
+		double		c1 = 1.0 - pow(b1, q->it + 1);
+		double		c2 = 1.0 - pow(b2, q->it + 1);
+		float		step = (float) (q->o->invert_lr * sqrt(c2) / c1);
+
+		for (t = 0; t < L; t++)
+			for (i = i0; i < i1; i++)
+			{
+				size_t		off = ((size_t) t * B + i) * dz;
+
+				if (s->done[i])
+					continue;
+				for (j = 0; j < dz; j++)
+				{
+					float		g = s->dZ[off + j];
+
+					s->s1[off + j] = (float) (b1 * s->s1[off + j] + (1 - b1) * g);
+					s->s2[off + j] = (float) (b2 * s->s2[off + j] + (1 - b2) * g * g);
+					s->Z[off + j] -= step * s->s1[off + j] /
+						(sqrtf(s->s2[off + j]) + 1e-8f);
+				}
+			}
+	}
+	else
+	{
+		/* TF1 RMSProp: ms = rho ms + (1 - rho) g^2; z -= lr g / sqrt(ms + eps) */
+		const double rho = 0.9;
+		int			dz = s->dz;
+		float		lr = (float) q->o->invert_lr;
+
+		for (t = 0; t < L; t++)
+			for (i = i0; i < i1; i++)
+			{
+				size_t		off = ((size_t) t * B + i) * dz;
+
+				if (s->done[i])
+					continue;
+				for (j = 0; j < dz; j++)
+				{
+					float		g = s->dZ[off + j];
+
+					s->s1[off + j] = (float) (rho * s->s1[off + j] + (1 - rho) * g * g);
+					s->Z[off + j] -= lr * g / sqrtf(s->s1[off + j] + 1e-10f);
+				}
+			}
+	}
+}
+
+/*
  * Invert G for the B windows in s->X; on return s->Y = G(Z*).
  */
 static mg_status
@@ -247,23 +352,21 @@ invert_batch(inv_state *s, const mg_model *model, int B,
 			 const mg_score_opts *o, const mg_callbacks *cb)
 {
 	int			L = s->L;
-	int			k = s->k;
-	int			dz = s->dz;
-	size_t		nz = (size_t) L * B * dz;
+	size_t		nz = (size_t) L * B * s->dz;
 	int			it,
-				i,
-				t;
+				i;
 	size_t		e;
-	const double rho = 0.9;
-	const double b1 = 0.9,
-				b2 = 0.999;
-	double		lr = o->invert_lr;
+	inv_task	task;
 
 	for (i = 0; i < B; i++)
 	{
 		s->done[i] = 0;
 		s->sigma2[i] = (o->invert_tol > 0) ? window_sigma2(s, B, i) : 1.0;
 	}
+	task.s = s;
+	task.o = o;
+	task.B = B;
+	task.np = mg_par_pieces(B);
 	/* TF1 RMSProp initialises its accumulator to 1; Adam to 0 */
 	for (e = 0; e < nz; e++)
 	{
@@ -281,24 +384,8 @@ invert_batch(inv_state *s, const mg_model *model, int B,
 		if (it == o->invert_iters)
 			break;				/* Y now matches the final Z */
 
-		for (i = 0; i < B; i++)
-			s->dist[i] = 0.0;
-		for (t = 0; t < L; t++)
-			for (i = 0; i < B; i++)
-			{
-				size_t		off = ((size_t) t * B + i) * k;
-				double		d = 0.0;
-				int			j;
-
-				for (j = 0; j < k; j++)
-				{
-					float		r = s->Y[off + j] - s->X[off + j];
-
-					s->dY[off + j] = 2.0f * r;
-					d += (double) r * r;
-				}
-				s->dist[i] += d;
-			}
+		task.phase = 0;
+		mg_par_run(task.np, inv_piece, &task);
 		for (i = 0; i < B; i++)
 		{
 			if (!s->done[i] && o->invert_tol > 0 &&
@@ -313,51 +400,9 @@ invert_batch(inv_state *s, const mg_model *model, int B,
 		mg_net_backward(&model->gspec, model->g_params, s->gws, L, B, s->Z,
 						s->dY, NULL, s->dZ);
 
-		if (o->invert_optim == MG_INV_ADAM)
-		{
-			double		c1 = 1.0 - pow(b1, it + 1);
-			double		c2 = 1.0 - pow(b2, it + 1);
-			float		step = (float) (lr * sqrt(c2) / c1);
-
-			for (t = 0; t < L; t++)
-				for (i = 0; i < B; i++)
-				{
-					size_t		off = ((size_t) t * B + i) * dz;
-					int			j;
-
-					if (s->done[i])
-						continue;
-					for (j = 0; j < dz; j++)
-					{
-						float		g = s->dZ[off + j];
-
-						s->s1[off + j] = (float) (b1 * s->s1[off + j] + (1 - b1) * g);
-						s->s2[off + j] = (float) (b2 * s->s2[off + j] + (1 - b2) * g * g);
-						s->Z[off + j] -= step * s->s1[off + j] /
-							(sqrtf(s->s2[off + j]) + 1e-8f);
-					}
-				}
-		}
-		else
-		{
-			/* TF1 RMSProp: ms = rho ms + (1 - rho) g^2; z -= lr g / sqrt(ms + eps) */
-			for (t = 0; t < L; t++)
-				for (i = 0; i < B; i++)
-				{
-					size_t		off = ((size_t) t * B + i) * dz;
-					int			j;
-
-					if (s->done[i])
-						continue;
-					for (j = 0; j < dz; j++)
-					{
-						float		g = s->dZ[off + j];
-
-						s->s1[off + j] = (float) (rho * s->s1[off + j] + (1 - rho) * g * g);
-						s->Z[off + j] -= (float) lr * g / sqrtf(s->s1[off + j] + 1e-10f);
-					}
-				}
-		}
+		task.phase = 1;
+		task.it = it;
+		mg_par_run(task.np, inv_piece, &task);
 	}
 	return MG_OK;
 }

@@ -208,6 +208,46 @@ mg_net_ws_create(const mg_alloc *a, const mg_net_spec *spec, int T, int Bmax,
 	return MG_OK;
 }
 
+/*
+ * The output layer's bias, activation and copy out for the rows of piece p
+ * (rows cut as the LSTM's batch pieces); elementwise, so the same whatever
+ * the pieces.
+ */
+typedef struct net_task
+{
+	const mg_net_spec *spec;
+	mg_net_ws  *ws;
+	const float *bo;
+	size_t		rows;
+	int			np;
+	float	   *Y;
+} net_task;
+
+static void
+out_piece(void *arg, int p)
+{
+	const net_task *t = arg;
+	int			out = t->spec->out;
+	int64_t		r0,
+				r1,
+				q;
+	int			k;
+	float	   *y;
+
+	mg_par_bounds((int64_t) t->rows, t->np, p, &r0, &r1);
+	y = t->ws->y + r0 * out;
+	for (q = r0; q < r1; q++)
+	{
+		float	   *yr = t->ws->y + q * out;
+
+		for (k = 0; k < out; k++)
+			yr[k] += t->bo[k];
+	}
+	if (t->spec->out_act == MG_ACT_TANH)
+		mg_vtanh(y, y, (size_t) (r1 - r0) * out);
+	memcpy(t->Y + r0 * out, y, (size_t) (r1 - r0) * out * sizeof(float));
+}
+
 /* Forward pass X [T][B][in] -> Y [T][B][out]; see mimgan_core.h. */
 void
 mg_net_forward(const mg_net_spec *spec, const float *params, mg_net_ws *ws,
@@ -221,8 +261,8 @@ mg_net_forward(const mg_net_spec *spec, const float *params, mg_net_ws *ws,
 	const float *bo;
 	size_t		rows = (size_t) T * B;
 	size_t		q;
-	int			l,
-				k;
+	net_task	task;
+	int			l;
 
 	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax)
 	{
@@ -241,16 +281,13 @@ mg_net_forward(const mg_net_spec *spec, const float *params, mg_net_ws *ws,
 	bo = p + (size_t) H * out;
 	mg_par_sgemm(mg_par_pieces(B), 0, 0, (int) rows, out, H, 1.0f, x, H, Wo,
 				 out, 0.0f, ws->y, out);
-	for (q = 0; q < rows; q++)
-	{
-		float	   *yr = ws->y + q * out;
-
-		for (k = 0; k < out; k++)
-			yr[k] += bo[k];
-	}
-	if (spec->out_act == MG_ACT_TANH)
-		mg_vtanh(ws->y, ws->y, rows * out);
-	memcpy(Y, ws->y, rows * out * sizeof(float));
+	task.spec = spec;
+	task.ws = ws;
+	task.bo = bo;
+	task.rows = rows;
+	task.np = mg_par_pieces(B);
+	task.Y = Y;
+	mg_par_run(task.np, out_piece, &task);
 }
 
 /* Backward pass; see mimgan_core.h. */
