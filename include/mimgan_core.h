@@ -164,6 +164,8 @@ const char *mg_blas_coretype_names(void);
 int			mg_blas_load(const char *coretype);
 void		mg_blas_get_status(mg_blas_status *st);
 void		mg_blas_set_threads(int n);
+/* 0 sequential OpenBLAS build, 1 pthreads, 2 OpenMP, -1 none loaded or unknown */
+int			mg_blas_parallel(void);
 /* Join OpenBLAS's worker threads (restarted by the next mg_blas_set_threads);
  * 1 if it joined, 0 if the pool never had workers or cannot be joined. */
 int			mg_blas_release_threads(void);

@@ -97,6 +97,7 @@ static struct
 	int			pool_max;		/* most threads the pool has had (1: no worker) */
 	get_str_fn	get_config;
 	get_str_fn	get_corename;
+	get_threads_fn get_parallel;	/* openblas_get_parallel, or NULL */
 	mg_blas_status st;
 }			blas;
 
@@ -359,6 +360,8 @@ mg_blas_load(const char *coretype)
 		if (blas.pool_init == NULL || blas.pool_shutdown == NULL)
 			blas.pool_init = blas.pool_shutdown = NULL;		/* both or none */
 		blas.get_config = (get_str_fn) dlsym(blas.handle, "openblas_get_config");
+		blas.get_parallel = (get_threads_fn) dlsym(blas.handle,
+												   "openblas_get_parallel");
 		blas.get_corename = (get_str_fn) dlsym(blas.handle,
 											   "openblas_get_corename");
 		blas.pool_max = blas.get_threads ? blas.get_threads() : 1;
@@ -407,6 +410,23 @@ mg_blas_get_status(mg_blas_status *st)
 	*st = blas.st;
 	st->threads = (blas.get_threads) ? blas.get_threads() : 1;
 	st->selfcheck = mg_blas_selfcheck_state();
+}
+
+/*
+ * How the loaded OpenBLAS was built: 0 sequential, 1 pthreads, 2 OpenMP
+ * (openblas_get_parallel); -1 when no OpenBLAS is loaded (the reference
+ * sgemm is reentrant) or the library does not say.  mimgan's own threads
+ * call sgemm concurrently, which the threaded builds allow (their buffer
+ * allocator takes a lock); a sequential build may lack that lock, so the
+ * glue runs the pieces on one thread there (same results).
+ */
+int
+mg_blas_parallel(void)
+{
+	ensure_loaded();
+	if (blas.sgemm == NULL || blas.get_parallel == NULL)
+		return -1;
+	return blas.get_parallel();
 }
 
 /* Row-major sgemm through the loaded library; 0 if none (caller falls back). */

@@ -197,8 +197,12 @@ MgEnsureBlas(void)
 					 errdetail("BLAS: %s", mg_blas_info()),
 					 errhint("Results stay correct but training is slower; check the OpenBLAS installation.")));
 	}
-	/* one level of parallelism: mimgan's threads or OpenBLAS's */
-	mg_par_set_threads(mimgan_threads);
+	/*
+	 * One level of parallelism: mimgan's threads or OpenBLAS's.  A
+	 * sequential OpenBLAS build may not be reentrant: its pieces then run
+	 * on one thread (the same results, see src/core/par.c).
+	 */
+	mg_par_set_threads(mg_blas_parallel() == 0 ? 1 : mimgan_threads);
 	want = mimgan_threads > 1 ? 1 : mimgan_blas_threads;
 	/* a changed setting, or restart (masked) a pool MgBlasRelease joined */
 	if (blas_threads_applied != want || blas_pool_joined)
@@ -268,7 +272,7 @@ mimgan_info(PG_FUNCTION_ARGS)
 					mimgan_blas_coretype ? mimgan_blas_coretype : "auto");
 	append_json_str(&buf, "cpu_features", st.cpu);
 	appendStringInfo(&buf, ", \"blas_threads\": %d", st.threads);
-	appendStringInfo(&buf, ", \"threads\": %d", mimgan_threads);
+	appendStringInfo(&buf, ", \"threads\": %d", mg_par_threads());
 	appendStringInfo(&buf, ", \"blas_selfcheck\": \"%s\"",
 					 blas_selfcheck_state == 0 ? "ok" : "failed");
 	appendStringInfo(&buf, ", \"blob_format\": %d", MG_BLOB_FORMAT_VERSION);

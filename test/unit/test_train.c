@@ -887,6 +887,14 @@ suite_par(void)
 	mg_score_opts o;
 	int			th;
 
+	/* the OpenBLAS build type the glue checks before using threads */
+	{
+		int			bp = mg_blas_parallel();
+
+		printf("  OpenBLAS build: openblas_get_parallel() = %d\n", bp);
+		CHECK(bp >= -1 && bp <= 2, "mg_blas_parallel %d", bp);
+	}
+
 	/* piece bounds: contiguous, cut at multiples of 16, a function of n */
 	{
 		int64_t		ns[] = {1, 63, 64, 127, 128, 150, 200, 256, 511, 512, 4096, 100000};
