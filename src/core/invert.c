@@ -292,53 +292,47 @@ inv_piece(void *arg, int p)
 				s->dist[i] += d;
 			}
 	}
-	else if (q->o->invert_optim == MG_INV_ADAM)
+	else
 	{
+		/*
+		 * Adam, or TF1 RMSProp: ms = rho ms + (1 - rho) g^2;
+		 * z -= lr g / sqrt(ms + eps)
+		 */
 		const double b1 = 0.9,
-					b2 = 0.999;
+					b2 = 0.999,
+					rho = 0.9;
+		int			adam = q->o->invert_optim == MG_INV_ADAM;
 		int			dz = s->dz;
 		double		c1 = 1.0 - pow(b1, q->it + 1);
 		double		c2 = 1.0 - pow(b2, q->it + 1);
 		float		step = (float) (q->o->invert_lr * sqrt(c2) / c1);
-
-		for (t = 0; t < L; t++)
-			for (i = i0; i < i1; i++)
-			{
-				size_t		off = ((size_t) t * B + i) * dz;
-
-				if (s->done[i])
-					continue;
-				for (j = 0; j < dz; j++)
-				{
-					float		g = s->dZ[off + j];
-
-					s->s1[off + j] = (float) (b1 * s->s1[off + j] + (1 - b1) * g);
-					s->s2[off + j] = (float) (b2 * s->s2[off + j] + (1 - b2) * g * g);
-					s->Z[off + j] -= step * s->s1[off + j] /
-						(sqrtf(s->s2[off + j]) + 1e-8f);
-				}
-			}
-	}
-	else
-	{
-		/* TF1 RMSProp: ms = rho ms + (1 - rho) g^2; z -= lr g / sqrt(ms + eps) */
-		const double rho = 0.9;
-		int			dz = s->dz;
 		float		lr = (float) q->o->invert_lr;
 
 		for (t = 0; t < L; t++)
 			for (i = i0; i < i1; i++)
 			{
-				size_t		off = ((size_t) t * B + i) * dz;
+				float	   *z = s->Z + ((size_t) t * B + i) * dz;
+				float	   *m1 = s->s1 + ((size_t) t * B + i) * dz;
+				float	   *m2 = s->s2 + ((size_t) t * B + i) * dz;
+				const float *dzr = s->dZ + ((size_t) t * B + i) * dz;
 
 				if (s->done[i])
 					continue;
 				for (j = 0; j < dz; j++)
 				{
-					float		g = s->dZ[off + j];
+					float		g = dzr[j];
 
-					s->s1[off + j] = (float) (rho * s->s1[off + j] + (1 - rho) * g * g);
-					s->Z[off + j] -= lr * g / sqrtf(s->s1[off + j] + 1e-10f);
+					if (adam)
+					{
+						m1[j] = (float) (b1 * m1[j] + (1 - b1) * g);
+						m2[j] = (float) (b2 * m2[j] + (1 - b2) * g * g);
+						z[j] -= step * m1[j] / (sqrtf(m2[j]) + 1e-8f);
+					}
+					else
+					{
+						m1[j] = (float) (rho * m1[j] + (1 - rho) * g * g);
+						z[j] -= lr * g / sqrtf(m1[j] + 1e-10f);
+					}
 				}
 			}
 	}
