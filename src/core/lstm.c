@@ -14,7 +14,8 @@
  * side by side (xh, rows of in + H), so a step's gates are one sgemm
  * [x_t, h_{t-1}] W for all four gates (no separate thin input projection
  * with K = in), followed by a contiguous elementwise pass.  The workspace
- * keeps the gate activations, c_t, tanh(c_t) and h_t of every step.
+ * keeps the gate activations, c_t and tanh(c_t) of every step; h_t goes to
+ * the caller's output and, beside x_{t+1}, into xh.
  * Backward: per step the elementwise gate gradients dG_t and one sgemm
  * dG_t W^T giving [dx_t, dh_{t-1}] at once; after the loop dW = xh^T dG is
  * one sgemm for Wx and Wh together and db is a column sum of dG
@@ -41,7 +42,6 @@ struct mg_lstm_ws
 	float	   *dg;				/* [T][B][4H] gate pre-activation gradients */
 	float	   *c;				/* [T+1][B][H] cell states, slot 0 = c0 */
 	float	   *tc;				/* [T][B][H] tanh(c_t) */
-	float	   *h;				/* [T+1][B][H] outputs, slot 0 = h0 */
 	float	   *dh;				/* [B][H] dLoss/dh_{t-1} carried back */
 	float	   *dc;				/* [B][H] dLoss/dc_{t-1} carried back */
 	float	   *xh;				/* [T][B][in + H] x_t and h_{t-1} side by side */
@@ -70,7 +70,6 @@ mg_lstm_ws_destroy(const mg_alloc *a, mg_lstm_ws *ws)
 	mg_free(a, ws->dg);
 	mg_free(a, ws->c);
 	mg_free(a, ws->tc);
-	mg_free(a, ws->h);
 	mg_free(a, ws->dh);
 	mg_free(a, ws->dc);
 	mg_free(a, ws->xh);
@@ -111,7 +110,6 @@ mg_lstm_ws_create(const mg_alloc *a, int in, int hidden, int T, int Bmax,
 	ws->dg = mg_malloc(a, 4 * tbh, sizeof(float));
 	ws->c = mg_malloc(a, tbh + bh, sizeof(float));
 	ws->tc = mg_malloc(a, tbh, sizeof(float));
-	ws->h = mg_malloc(a, tbh + bh, sizeof(float));
 	ws->dh = mg_malloc(a, bh, sizeof(float));
 	ws->dc = mg_malloc(a, bh, sizeof(float));
 	ws->xh = mg_malloc(a, (size_t) T * Bmax * ((size_t) in + hidden), sizeof(float));
@@ -119,7 +117,7 @@ mg_lstm_ws_create(const mg_alloc *a, int in, int hidden, int T, int Bmax,
 	ws->bias = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
 	ws->gs = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
 	ws->dbacc = mg_malloc(a, 4 * (size_t) hidden, sizeof(double));
-	if (!ws->act || !ws->dg || !ws->c || !ws->tc || !ws->h || !ws->dh ||
+	if (!ws->act || !ws->dg || !ws->c || !ws->tc || !ws->dh ||
 		!ws->dc || !ws->xh || !ws->dxh || !ws->bias || !ws->gs || !ws->dbacc)
 	{
 		mg_lstm_ws_destroy(a, ws);
@@ -267,6 +265,7 @@ typedef struct
 	mg_lstm_ws *ws;
 	const float *W;				/* [Wx; Wh], (in + H) x 4H */
 	const float *X;				/* forward: the input */
+	float	   *Hout;			/* forward: the output h_t of every step */
 	const float *dH;
 	float	   *dX;				/* backward: NULL when not wanted */
 	float	   *db;
@@ -311,7 +310,7 @@ forward_piece(void *arg, int p)
 		const float *cprev = ws->c + (size_t) t * bh + r0 * H;
 		float	   *ct = ws->c + (size_t) (t + 1) * bh + r0 * H;
 		float	   *tct = ws->tc + (size_t) t * bh + r0 * H;
-		float	   *ht = ws->h + (size_t) (t + 1) * bh + r0 * H;
+		float	   *ht = k->Hout + row0 * H;
 
 		/* x_t beside h_{t-1} (h_{-1} = h0, put there by the caller) */
 		for (r = 0; r < n; r++)
@@ -456,29 +455,31 @@ mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
 		bias[k] = ws->gs[k] * (b[k] + (k >= 2 * H && k < 3 * H ?
 									   MG_FORGET_BIAS : 0.0f));
 
-	/* initial state, also beside x_0 in xh */
-	if (h0)
-		memcpy(ws->h, h0, bh * sizeof(float));
-	else
-		memset(ws->h, 0, bh * sizeof(float));
+	/* initial state (h0 lives beside x_0 in xh only) */
 	if (c0)
 		memcpy(ws->c, c0, bh * sizeof(float));
 	else
 		memset(ws->c, 0, bh * sizeof(float));
 	for (r = 0; r < B; r++)
-		memcpy(ws->xh + (size_t) r * (in + H) + in, ws->h + (size_t) r * H,
-			   (size_t) H * sizeof(float));
+	{
+		float	   *h = ws->xh + (size_t) r * (in + H) + in;
+
+		if (h0)
+			memcpy(h, h0 + (size_t) r * H, (size_t) H * sizeof(float));
+		else
+			memset(h, 0, (size_t) H * sizeof(float));
+	}
 
 	/* the recurrence, rows of the batch in pieces */
 	task.ws = ws;
 	task.W = params;
 	task.X = X;
+	task.Hout = Hout;
 	task.T = T;
 	task.B = B;
 	task.np = mg_par_pieces(B);
 	task.h0 = h0 != NULL;
 	mg_par_run(task.np, forward_piece, &task);
-	memcpy(Hout, ws->h + bh, (size_t) T * bh * sizeof(float));
 }
 
 /*
@@ -515,7 +516,6 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 
 	task.ws = ws;
 	task.W = params;
-	task.X = X;
 	task.T = T;
 	task.B = B;
 	task.np = mg_par_pieces(B);
