@@ -47,7 +47,7 @@ $(CORE_SRCS:.c=.o): CFLAGS += -fno-wrapv $(CORE_VECT)
 # count is not a known multiple of the vector width scalar (the LSTM cell
 # update over H = 100 columns, say); the dynamic model vectorises them with
 # an epilogue.  Same arithmetic, same results (bench_core sqlmatch prints
-# identical figures), scoring 6-18 % faster (doc/benchmarks.md).
+# identical figures), scoring 6-14 % faster (doc/benchmarks.md).
 CORE_VECT := $(shell $(or $(CC),gcc) -fvect-cost-model=dynamic -Werror -E -x c /dev/null >/dev/null 2>&1 && echo -fvect-cost-model=dynamic)
 
 sql/mimgan--$(PREVVERSION)--$(EXTVERSION).sql: $(UPGRADE_PARTS)

@@ -75,11 +75,11 @@ SELECT clock_timestamp() AS t0 \gset
 SELECT mimgan_train('${e}_train', $carr, $seq, 't', NULL, '$m', $o) \gset
 SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) AS train_s \gset
 INSERT INTO sweep_eval (tag, options, entity, seed, train_s, f1, prauc, f1_s5, prauc_s5)
-SELECT '$tag', $o, '$e', $s, :'train_s',
-       (SELECT value FROM mimgan_evaluate('$m', NULL::${e}_test, 'label') WHERE metric = 'best_f1'),
-       (SELECT value FROM mimgan_evaluate('$m', NULL::${e}_test, 'label') WHERE metric = 'pr_auc'),
-       (SELECT value FROM mimgan_evaluate('$m', NULL::${e}_test, 'label', '{"smooth": 5}') WHERE metric = 'best_f1'),
-       (SELECT value FROM mimgan_evaluate('$m', NULL::${e}_test, 'label', '{"smooth": 5}') WHERE metric = 'pr_auc');
+SELECT '$tag', $o, '$e', $s, :'train_s', r.f1, r.prauc, s5.f1, s5.prauc
+FROM (SELECT max(value) FILTER (WHERE metric = 'best_f1') f1, max(value) FILTER (WHERE metric = 'pr_auc') prauc
+      FROM mimgan_evaluate('$m', NULL::${e}_test, 'label')) r,
+     (SELECT max(value) FILTER (WHERE metric = 'best_f1') f1, max(value) FILTER (WHERE metric = 'pr_auc') prauc
+      FROM mimgan_evaluate('$m', NULL::${e}_test, 'label', '{"smooth": 5}')) s5;
 SELECT '  $tag $e seed $s: train ' || round(train_s::numeric, 1) || ' s, best F1 ' || round(f1::numeric, 3)
        || ' (smooth 5: ' || round(f1_s5::numeric, 3) || ')' FROM sweep_eval WHERE tag = '$tag' AND entity = '$e' AND seed = $s;
 EOF
@@ -97,7 +97,7 @@ $PSQL -At <<EOF || die "report failed"
 \pset footer off
 CREATE TEMP TABLE ds AS
   SELECT tag, seed, split_part(entity, '_', 1) AS ds, avg(f1) f1, avg(prauc) p, avg(f1_s5) f1s, avg(prauc_s5) ps,
-         avg(train_s) tr, count(*) n
+         avg(train_s) tr
   FROM sweep_eval WHERE tag = ANY ($TAGS_SQL) GROUP BY tag, seed, split_part(entity, '_', 1);
 SELECT E'\nDataset means over seeds: best F1 / PR-AUC [seed range of best F1], smooth 5 best F1 / PR-AUC, train s:\n';
 SELECT '| tag | ds | seeds | best F1 / PR-AUC | F1 range | smooth 5 | train s |';
@@ -108,7 +108,8 @@ SELECT '| ' || tag || ' | ' || ds || ' | ' || string_agg(seed::text, ',' ORDER B
        || to_char(avg(f1s), 'FM0.000') || ' / ' || to_char(avg(ps), 'FM0.000') || ' | ' || round(avg(tr)::numeric, 1) || ' |'
 FROM ds GROUP BY tag, ds ORDER BY ds, array_position($TAGS_SQL, tag);
 SELECT E'\nPer entity, mean over seeds of best F1 (smooth 5):\n';
-SELECT '| tag | ' || string_agg(entity, ' | ' ORDER BY entity) || ' |' FROM (SELECT DISTINCT entity FROM sweep_eval) q;
+SELECT '| tag | ' || string_agg(entity, ' | ' ORDER BY entity) || ' |'
+FROM (SELECT DISTINCT entity FROM sweep_eval WHERE tag = ANY ($TAGS_SQL)) q;
 SELECT '| ' || tag || ' | ' || string_agg(to_char(f, 'FM0.000') || ' (' || to_char(fs, 'FM0.000') || ')', ' | ' ORDER BY entity) || ' |'
 FROM (SELECT tag, entity, avg(f1) f, avg(f1_s5) fs FROM sweep_eval WHERE tag = ANY ($TAGS_SQL) GROUP BY tag, entity) q
 GROUP BY tag ORDER BY array_position($TAGS_SQL, tag);
