@@ -48,7 +48,9 @@ $(CORE_SRCS:.c=.o): CFLAGS += -fno-wrapv $(CORE_VECT)
 # update over H = 100 columns, say); the dynamic model vectorises them with
 # an epilogue.  Same arithmetic, same results (bench_core sqlmatch prints
 # identical figures), scoring 6-14 % faster (doc/benchmarks.md).
-CORE_VECT := $(shell $(or $(CC),gcc) -fvect-cost-model=dynamic -Werror -E -x c /dev/null >/dev/null 2>&1 && echo -fvect-cost-model=dynamic)
+# (gcc only: each compiler is asked whether it takes the flag.)
+vect_flag = $(shell $(1) -fvect-cost-model=dynamic -Werror -E -x c /dev/null >/dev/null 2>&1 && echo -fvect-cost-model=dynamic)
+CORE_VECT := $(call vect_flag,$(CC))
 
 sql/mimgan--$(PREVVERSION)--$(EXTVERSION).sql: $(UPGRADE_PARTS)
 	cat $^ > $@
@@ -59,8 +61,9 @@ sql/mimgan--$(EXTVERSION).sql: sql/mimgan--$(PREVVERSION).sql $(UPGRADE_PARTS)
 # numerical-core unit tests (no server)
 # ---------------------------------------------------------------------------
 UNIT_CC ?= gcc
+UNIT_VECT := $(call vect_flag,$(UNIT_CC))
 UNIT_CFLAGS = -std=gnu99 -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror \
-	-fno-math-errno $(CORE_VECT) -Iinclude
+	-fno-math-errno $(UNIT_VECT) -Iinclude
 UNIT_SRCS = $(sort $(wildcard test/unit/*.c))
 UNIT_BIN = test/unit/run_unit
 
@@ -112,7 +115,7 @@ EXTRA_CLEAN = $(UNIT_BIN) test/fuzz/fuzz_blob test/fuzz/make_seeds test/fuzz/cor
 # ---------------------------------------------------------------------------
 BENCH_ARGS ?=
 test/bench/bench_core: $(CORE_SRCS) test/bench/bench_core.c $(wildcard include/*.h) $(wildcard src/core/*.h)
-	$(UNIT_CC) -std=gnu99 -O2 -Wall -fno-math-errno $(CORE_VECT) -Iinclude \
+	$(UNIT_CC) -std=gnu99 -O2 -Wall -fno-math-errno $(UNIT_VECT) -Iinclude \
 		-o $@ $(CORE_SRCS) test/bench/bench_core.c -ldl -lpthread -lm
 
 bench-core: test/bench/bench_core

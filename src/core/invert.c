@@ -239,6 +239,38 @@ init_latent(inv_state *s, int B, const int64_t *starts, int warm,
 	}
 }
 
+#define INV_ADAM_B1 0.9
+#define INV_ADAM_B2 0.999
+
+/* One window-step's latent row of dz values: an Adam step. */
+static inline void
+adam_row(float *z, float *m1, float *m2, const float *g, int dz, float step)
+{
+	int			j;
+
+	for (j = 0; j < dz; j++)
+	{
+		m1[j] = (float) (INV_ADAM_B1 * m1[j] + (1 - INV_ADAM_B1) * g[j]);
+		m2[j] = (float) (INV_ADAM_B2 * m2[j] + (1 - INV_ADAM_B2) * g[j] * g[j]);
+		z[j] -= step * m1[j] / (sqrtf(m2[j]) + 1e-8f);
+	}
+}
+
+/* The same with TF1 RMSProp: ms = rho ms + (1 - rho) g^2;
+ * z -= lr g / sqrt(ms + eps). */
+static inline void
+rmsprop_row(float *z, float *ms, const float *g, int dz, float lr)
+{
+	const double rho = 0.9;
+	int			j;
+
+	for (j = 0; j < dz; j++)
+	{
+		ms[j] = (float) (rho * ms[j] + (1 - rho) * g[j] * g[j]);
+		z[j] -= lr * g[j] / sqrtf(ms[j] + 1e-10f);
+	}
+}
+
 /*
  * One inversion step's elementwise work for the windows of piece p
  * (mg_par_pieces(B), the same pieces as the network's): phase 0, the
@@ -253,7 +285,7 @@ typedef struct inv_task
 	int			B;
 	int			np;
 	int			phase;
-	int			it;
+	float		step;			/* phase 1, Adam: lr sqrt(1 - b2^t) / (1 - b1^t) */
 } inv_task;
 
 static void
@@ -294,46 +326,21 @@ inv_piece(void *arg, int p)
 	}
 	else
 	{
-		/*
-		 * Adam, or TF1 RMSProp: ms = rho ms + (1 - rho) g^2;
-		 * z -= lr g / sqrt(ms + eps)
-		 */
-		const double b1 = 0.9,
-					b2 = 0.999,
-					rho = 0.9;
-		int			adam = q->o->invert_optim == MG_INV_ADAM;
 		int			dz = s->dz;
-		double		c1 = 1.0 - pow(b1, q->it + 1);
-		double		c2 = 1.0 - pow(b2, q->it + 1);
-		float		step = (float) (q->o->invert_lr * sqrt(c2) / c1);
-		float		lr = (float) q->o->invert_lr;
 
 		for (t = 0; t < L; t++)
 			for (i = i0; i < i1; i++)
 			{
-				float	   *z = s->Z + ((size_t) t * B + i) * dz;
-				float	   *m1 = s->s1 + ((size_t) t * B + i) * dz;
-				float	   *m2 = s->s2 + ((size_t) t * B + i) * dz;
-				const float *dzr = s->dZ + ((size_t) t * B + i) * dz;
+				size_t		off = ((size_t) t * B + i) * dz;
 
 				if (s->done[i])
 					continue;
-				for (j = 0; j < dz; j++)
-				{
-					float		g = dzr[j];
-
-					if (adam)
-					{
-						m1[j] = (float) (b1 * m1[j] + (1 - b1) * g);
-						m2[j] = (float) (b2 * m2[j] + (1 - b2) * g * g);
-						z[j] -= step * m1[j] / (sqrtf(m2[j]) + 1e-8f);
-					}
-					else
-					{
-						m1[j] = (float) (rho * m1[j] + (1 - rho) * g * g);
-						z[j] -= lr * g / sqrtf(m1[j] + 1e-10f);
-					}
-				}
+				if (q->o->invert_optim == MG_INV_ADAM)
+					adam_row(s->Z + off, s->s1 + off, s->s2 + off, s->dZ + off,
+							 dz, q->step);
+				else
+					rmsprop_row(s->Z + off, s->s1 + off, s->dZ + off, dz,
+								(float) q->o->invert_lr);
 			}
 	}
 }
@@ -395,7 +402,8 @@ invert_batch(inv_state *s, const mg_model *model, int B,
 						s->dY, NULL, s->dZ);
 
 		task.phase = 1;
-		task.it = it;
+		task.step = (float) (o->invert_lr * sqrt(1.0 - pow(INV_ADAM_B2, it + 1)) /
+							 (1.0 - pow(INV_ADAM_B1, it + 1)));
 		mg_par_run(task.np, inv_piece, &task);
 	}
 	return MG_OK;
