@@ -493,8 +493,13 @@ typedef enum mg_threshold_rule
 typedef enum mg_resid_norm
 {
 	MG_RESID_NONE = 0,			/* residual as is (the paper) */
-	MG_RESID_TRAIN = 1			/* each column divided by its mean training residual */
+	MG_RESID_TRAIN = 1,			/* each column divided by its mean training residual */
+	MG_RESID_ZSCORE = 2			/* then centred and divided by its training spread */
 } mg_resid_norm;
+
+/* floats in mg_model.resid_scale for resid_norm rn and m raw columns */
+#define MG_RESID_NSCALES(rn, m) \
+	((rn) == MG_RESID_ZSCORE ? 3 * (m) : (rn) == MG_RESID_TRAIN ? (m) : 0)
 
 /*
  * What the per-column figure of scoring (resid outputs, top_cols) is
@@ -553,7 +558,7 @@ typedef struct mg_model
 	float	   *d_params;
 	mg_net_spec espec;			/* encoder, when cfg.encoder */
 	float	   *e_params;		/* NULL without encoder */
-	float	   *resid_scale;	/* [m] when cfg.resid_norm, else NULL */
+	float	   *resid_scale;	/* [MG_RESID_NSCALES]: scale[m], zscore: spread[m], centre[m] */
 	float	   *attr_scale;		/* [m] deviation scales (format 4), or NULL */
 	double		threshold;
 	mg_train_stats stats;

@@ -4,7 +4,9 @@
 -- the test part holds a spike beyond the training range, a broken
 -- correlation inside the range and a frozen channel.  The floors sit well
 -- above chance (ROC-AUC 0.5, PR-AUC 0.1) and below what the defaults reach
--- (0.915, 0.706, best F1 0.673, F1 0.643 when written), so a real
+-- (0.915, 0.706, best F1 0.673, F1 0.643 when written; with resid_norm
+-- 'zscore', the default since 0.2.0's last changes, 0.829, 0.635, 0.686,
+-- 0.612, where 'train' gives 0.863, 0.652, 0.660, 0.619), so a real
 -- degradation fails here while BLAS rounding differences do not.
 --
 SET extra_float_digits = 0;
@@ -29,12 +31,12 @@ UPDATE det_test SET b = b + 3, label = 1 WHERE t BETWEEN 1300 AND 1309;
 UPDATE det_test SET c = -c, label = 1 WHERE t BETWEEN 1450 AND 1479;
 UPDATE det_test SET a = 0.9, label = 1 WHERE t BETWEEN 1600 AND 1619;
 
--- the defaults (encoder, scaled residuals), fixed seed
+-- the defaults (encoder, standardised residuals), fixed seed
 SELECT mimgan_train('det_train', ARRAY['a', 'b', 'c'], 30, 't', NULL, 'det',
                     '{"seed": 7}');
 SELECT metric, value >= floor AS above_floor
 FROM mimgan_evaluate('det', NULL::det_test, 'label')
-JOIN (VALUES ('roc_auc', 0.85), ('pr_auc', 0.5), ('best_f1', 0.5), ('f1', 0.4))
+JOIN (VALUES ('roc_auc', 0.8), ('pr_auc', 0.5), ('best_f1', 0.5), ('f1', 0.4))
      AS f(metric, floor) USING (metric)
 ORDER BY metric;
 

@@ -10,8 +10,10 @@ UPDATE expl SET y = NULL WHERE t = 60;
 
 SELECT mimgan_train('metrics1', ARRAY['x', 'y'], 10, 't', NULL, 'ex1',
   '{"epochs":2,"hidden_g":8,"hidden_d":8,"batch_size":16,"latent_dim":3,"seed":7,"threshold_windows":32}');
+-- (exs: the residuals scaled, their mean is rec_score; see contrib below)
 SELECT mimgan_train('metrics', ARRAY['cpu','mem','io'], 10, 'ts', 'host', 'exs',
-  '{"epochs":2,"hidden_g":8,"hidden_d":8,"batch_size":16,"latent_dim":3,"seed":3,"threshold_windows":16}');
+  '{"epochs":2,"hidden_g":8,"hidden_d":8,"batch_size":16,"latent_dim":3,"seed":3,"threshold_windows":16,
+    "resid_norm":"train","resid_agg":"mean"}');
 -- the paper's latent search from noise, with warm start
 SELECT mimgan_train('metrics1', ARRAY['x', 'y'], 8, 't', NULL, 'exn',
   '{"epochs":1,"hidden_g":8,"hidden_d":8,"batch_size":16,"latent_dim":3,"seed":5,"threshold_windows":16,

@@ -17,7 +17,7 @@ UPDATE attr_test SET b = b + 0.8 WHERE t BETWEEN 120 AND 125;
 \set o '{"epochs":2,"hidden_g":8,"hidden_d":8,"batch_size":16,"latent_dim":3,"seed":11,"threshold_windows":64}'
 SELECT mimgan_train('attr_train', ARRAY['a','b','c'], 10, 't', NULL, 'at_dev', :'o');
 SELECT mimgan_train('attr_train', ARRAY['a','b','c'], 10, 't', NULL, 'at_res',
-                    (:'o')::jsonb || '{"attribution": "residual"}');
+                    (:'o')::jsonb || '{"attribution": "residual", "resid_norm": "train", "resid_agg": "mean"}');
 SELECT name, options->>'attribution' AS attribution
 FROM mimgan_models WHERE name LIKE 'at\_%' ORDER BY name;
 

@@ -19,7 +19,8 @@
  *	  nets     gspec then dspec as i32 in, hidden, layers, out, out_act;
  *	           u64 n_g, f32 g_params[n_g], u64 n_d, f32 d_params[n_d]
  *	  v2       when encoder: espec, u64 n_e, f32 e_params[n_e]; then
- *	           u32 n_s (m with resid_norm, else 0), f32 resid_scale[n_s]
+ *	           u32 n_s (m with resid_norm 'train', 3m with 'zscore', else
+ *	           0), f32 resid_scale[n_s]
  *	  v4       u32 n_a (m, or 0 for a model without deviation scales),
  *	           f32 attr_scale[n_a]
  *	  scalars  f64 threshold; mg_train_stats: i32 epochs_run, i64 n_rows,
@@ -537,11 +538,12 @@ get_f32_array(blob_reader *r, float *dst, size_t n)
 }
 
 /*
- * Read n per-column scales (all finite and positive) into a new array
- * *out; n 0 leaves *out NULL.
+ * Read n per-column scales into a new array *out: all finite, positive
+ * except the last n0, which may be 0; n 0 leaves *out NULL.
  */
 static mg_status
-get_scales(blob_reader *r, const mg_alloc *a, uint32_t n, float **out)
+get_scales(blob_reader *r, const mg_alloc *a, uint32_t n, uint32_t n0,
+		   float **out)
 {
 	uint32_t	j;
 
@@ -553,7 +555,7 @@ get_scales(blob_reader *r, const mg_alloc *a, uint32_t n, float **out)
 	if (!get_f32_array(r, *out, n))
 		return MG_ERR_BLOB_INVALID;
 	for (j = 0; j < n; j++)
-		if (!((*out)[j] > 0.0f))
+		if (!((*out)[j] > 0.0f || (j >= n - n0 && (*out)[j] == 0.0f)))
 			return MG_ERR_BLOB_INVALID;
 	return MG_OK;
 }
@@ -680,10 +682,13 @@ parse_body(blob_reader *r, const mg_alloc *a, mg_model *mdl)
 		}
 		nsc = get_u32(r);
 		if (r->err ||
-			nsc != (c->resid_norm != MG_RESID_NONE ? (uint32_t) m : 0) ||
+			nsc != (uint32_t) MG_RESID_NSCALES(c->resid_norm, m) ||
 			!rd_need_n(r, nsc, 4))
 			return MG_ERR_BLOB_INVALID;
-		st = get_scales(r, a, nsc, &mdl->resid_scale);
+		/* zscore: scale[m], spread[m], then centre[m] >= 0 */
+		st = get_scales(r, a, nsc,
+						c->resid_norm == MG_RESID_ZSCORE ? (uint32_t) m : 0,
+						&mdl->resid_scale);
 		if (st != MG_OK)
 			return st;
 	}
@@ -697,7 +702,7 @@ parse_body(blob_reader *r, const mg_alloc *a, mg_model *mdl)
 			(na == 0 && c->attribution == MG_ATTR_DEVIATION) ||
 			!rd_need_n(r, na, 4))
 			return MG_ERR_BLOB_INVALID;
-		st = get_scales(r, a, na, &mdl->attr_scale);
+		st = get_scales(r, a, na, 0, &mdl->attr_scale);
 		if (st != MG_OK)
 			return st;
 	}
@@ -837,8 +842,7 @@ mg_model_serialize(const mg_model *model, const mg_alloc *a,
 	nd = mg_net_nparams(&model->dspec);
 	if (c->encoder)
 		ne = mg_net_nparams(&model->espec);
-	if (c->resid_norm != MG_RESID_NONE)
-		nsc = (size_t) m;
+	nsc = (size_t) MG_RESID_NSCALES(c->resid_norm, m);
 	if (model->attr_scale != NULL)
 		na = (size_t) m;
 

@@ -90,8 +90,12 @@ mg_config_default(mg_config *cfg)
 	cfg->encoder = 1;
 	cfg->invert_iters = 0;
 	cfg->score_step = 1;
-	/* residuals in units of each column's training residual */
-	cfg->resid_norm = MG_RESID_TRAIN;
+	/*
+	 * each column's residual standardised by its training rows, combined
+	 * by the root mean square (a diagonal Mahalanobis distance)
+	 */
+	cfg->resid_norm = MG_RESID_ZSCORE;
+	cfg->resid_agg = MG_AGG_RMS;
 	cfg->lambda = 0.2;
 	/* scoring is cheap with the encoder: the threshold sees more rows */
 	cfg->threshold_windows = 10000;
@@ -220,7 +224,8 @@ mg_config_validate(const mg_config *cfg, const char **field)
 		BAD("encoder");
 	if (!isfinite(cfg->rec_weight) || !IN(cfg->rec_weight, 0.0f, 1e6f))
 		BAD("rec_weight");
-	if (cfg->resid_norm != MG_RESID_NONE && cfg->resid_norm != MG_RESID_TRAIN)
+	if (cfg->resid_norm != MG_RESID_NONE && cfg->resid_norm != MG_RESID_TRAIN &&
+		cfg->resid_norm != MG_RESID_ZSCORE)
 		BAD("resid_norm");
 	if (cfg->resid_agg != MG_AGG_MEAN && cfg->resid_agg != MG_AGG_RMS &&
 		cfg->resid_agg != MG_AGG_MAX)

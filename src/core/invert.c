@@ -505,6 +505,13 @@ batch_outputs(inv_state *s, const mg_model *model, int B,
 
 			if (scale || agg != MG_AGG_MEAN)
 			{
+				/* zscore: spread[m] and centre[m] follow the scales */
+				const float *spread =
+					(scale && model->cfg.resid_norm == MG_RESID_ZSCORE) ?
+					scale + m : NULL;
+
+				if (spread && agg == MG_AGG_MAX)
+					sr = -HUGE_VAL;	/* centred columns may all be negative */
 				/* rec combines the (scaled) columns: mean, rms or max */
 				for (c = 0; c < m; c++)
 				{
@@ -513,6 +520,8 @@ batch_outputs(inv_state *s, const mg_model *model, int B,
 					if (scale)
 						dst[c] /= scale[c];
 					v = dst[c];
+					if (spread)
+						v = (v - spread[m + c]) / spread[c];
 					if (agg == MG_AGG_RMS)
 						sr += v * v;
 					else if (agg == MG_AGG_MAX)

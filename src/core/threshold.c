@@ -263,20 +263,24 @@ mg_flag_prf(const double *score, const uint8_t *label, const double *thr,
  * Per-column residual scale (resid_norm 'train'): the mean residual of
  * each raw column over the n scored training steps, floored at a tenth of
  * the median column's (at least 1e-3) so that a column the model always
- * reconstructs exactly cannot dominate the score.
+ * reconstructs exactly cannot dominate the score.  With 'zscore', also
+ * the mean (centre) and the standard deviation (spread, floored the same
+ * way) of each column's scaled residual over those steps.
  */
 static mg_status
 fit_resid_scale(const mg_alloc *a, mg_model *mdl, const float *resid,
 				size_t n)
 {
 	int			m = mdl->m;
+	int			zs = mdl->cfg.resid_norm == MG_RESID_ZSCORE;
 	int			c;
 	double	   *mean;
 	size_t		i;
 	mg_status	rc;
 
-	mean = mg_calloc(a, (size_t) m, sizeof(double));
-	mdl->resid_scale = mg_malloc(a, (size_t) m, sizeof(float));
+	mean = mg_calloc(a, (size_t) m * 2, sizeof(double));
+	mdl->resid_scale = mg_malloc(a, (size_t) MG_RESID_NSCALES(mdl->cfg.resid_norm, m),
+								 sizeof(float));
 	if (mean == NULL || mdl->resid_scale == NULL)
 	{
 		mg_free(a, mean);
@@ -288,6 +292,29 @@ fit_resid_scale(const mg_alloc *a, mg_model *mdl, const float *resid,
 	for (c = 0; c < m; c++)
 		mean[c] /= (double) n;
 	rc = mg_floor_scales(a, mean, m, 1e-3, mdl->resid_scale);
+	if (rc == MG_OK && zs)
+	{
+		const float *sc = mdl->resid_scale;
+		double	   *sd = mean + m;
+		float	   *centre = mdl->resid_scale + 2 * m;
+
+		/* centre and spread of resid / scale, in two passes */
+		for (c = 0; c < m; c++)
+		{
+			mean[c] /= sc[c];
+			centre[c] = (float) mean[c];
+		}
+		for (i = 0; i < n; i++)
+			for (c = 0; c < m; c++)
+			{
+				double		d = resid[i * m + c] / sc[c] - mean[c];
+
+				sd[c] += d * d;
+			}
+		for (c = 0; c < m; c++)
+			sd[c] = sqrt(sd[c] / (double) n);
+		rc = mg_floor_scales(a, sd, m, 1e-3, mdl->resid_scale + m);
+	}
 	mg_free(a, mean);
 	return rc;
 }

@@ -94,7 +94,7 @@ static const MgOptDef train_opts[] = {
 	{"on_missing", MG_OPT_ENUM, "error|skip", "'error' or 'skip'"},
 	{"encoder", MG_OPT_BOOL, NULL, "true or false"},
 	{"rec_weight", MG_OPT_FLOAT, NULL, "a number from 0 to 1000000"},
-	{"resid_norm", MG_OPT_ENUM, "none|train", "'none' or 'train'"},
+	{"resid_norm", MG_OPT_ENUM, "none|train|zscore", "'none', 'train' or 'zscore'"},
 	{"resid_agg", MG_OPT_ENUM, "mean|rms|max", "'mean', 'rms' or 'max'"},
 	{"smooth", MG_OPT_INT, NULL, "an integer from 1 to 10000 (1: off)"},
 	{"per_series", MG_OPT_BOOL, NULL, "true or false"},
@@ -753,7 +753,7 @@ MgConfigToJsonb(const mg_config *cfg)
 	static const char *const init_w[] = {"ref", "glorot"};
 	static const char *const wd_w[] = {"none", "adamw", "tf"};
 	static const char *const inv_w[] = {"adam", "rmsprop"};
-	static const char *const rnorm_w[] = {"none", "train"};
+	static const char *const rnorm_w[] = {"none", "train", "zscore"};
 	static const char *const ragg_w[] = {"mean", "rms", "max"};
 	static const char *const attr_w[] = {"residual", "deviation"};
 

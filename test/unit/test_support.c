@@ -1079,6 +1079,44 @@ check_blob_encoder(void)
 	}
 	mg_free(a, cp);
 	mg_free(a, b1);
+
+	/* resid_norm 'zscore': scale[m], spread[m], centre[m] (centre may be 0) */
+	{
+		int			m = mdl->m;
+		int			j;
+		uint8_t    *b2 = NULL;
+		size_t		l2 = 0;
+		float	   *zs = mg_malloc(a, (size_t) 3 * m, sizeof(float));
+
+		for (j = 0; j < 3 * m; j++)
+			zs[j] = j == 2 * m ? 0.0f : 0.05f * (float) (j + 1);
+		mg_free(a, mdl->resid_scale);
+		mdl->resid_scale = zs;
+		mdl->cfg.resid_norm = MG_RESID_ZSCORE;
+		CHECK(mg_model_serialize(mdl, a, &b2, &l2) == MG_OK && l2 == l1 + 8 * (size_t) m,
+			  "zscore model serialized, 2m floats more");
+		CHECK(mg_model_deserialize(b2, l2, a, &m2) == MG_OK && m2 != NULL &&
+			  m2->cfg.resid_norm == MG_RESID_ZSCORE &&
+			  memcmp(m2->resid_scale, zs, 3 * m * sizeof(float)) == 0,
+			  "zscore scales round trip");
+		mg_model_free(a, m2);
+		mg_free(a, b2);
+		b2 = NULL;
+		zs[2 * m] = -0.5f;
+		/* serialize loads its own blob back: the reader refuses these */
+		CHECK(mg_model_serialize(mdl, a, &b2, &l2) == MG_ERR_ARG && b2 == NULL,
+			  "negative zscore centre refused");
+		zs[2 * m] = 0.0f;
+		zs[m] = 0.0f;
+		CHECK(mg_model_serialize(mdl, a, &b2, &l2) == MG_ERR_ARG && b2 == NULL,
+			  "zero zscore spread refused");
+		zs[m] = 1.0f;
+		mdl->cfg.resid_norm = MG_RESID_TRAIN;
+		CHECK(mg_model_serialize(mdl, a, &b2, &l2) == MG_OK && l2 == l1,
+			  "resid_norm train writes m scales");
+		mg_free(a, b2);
+		b2 = NULL;
+	}
 	mg_model_free(a, mdl);
 }
 
@@ -1100,7 +1138,8 @@ check_config(void)
 		  c.threshold_quantile == 0.99, "the paper's settings (ALGORITHM.md 9)");
 	mg_config_default(&c);
 	CHECK(mg_config_validate(&c, &field) == MG_OK && field == NULL, "defaults valid");
-	CHECK(c.encoder == 1 && c.resid_norm == MG_RESID_TRAIN && c.init == MG_INIT_GLOROT &&
+	CHECK(c.encoder == 1 && c.resid_norm == MG_RESID_ZSCORE && c.resid_agg == MG_AGG_RMS &&
+		  c.init == MG_INIT_GLOROT &&
 		  c.invert_iters == 0 && c.loss == MG_LOSS_MIM && c.latent_dim == 15,
 		  "documented defaults (doc/benchmarks.md)");
 	c.seq_len = 5;
@@ -1116,7 +1155,7 @@ check_config(void)
 	BADCFG(c.encoder = 2, "encoder");
 	BADCFG(c.rec_weight = -1.0f, "rec_weight");
 	BADCFG(c.rec_weight = NAN, "rec_weight");
-	BADCFG(c.resid_norm = 2, "resid_norm");
+	BADCFG(c.resid_norm = 3, "resid_norm");
 	BADCFG(c.resid_agg = 3, "resid_agg");
 	BADCFG(c.seq_len = 1, "seq_len");
 	BADCFG(c.seq_len = 10001, "seq_len");

@@ -429,6 +429,8 @@ suite_score(void)
 
 	make_data(X, n, m, n1, 9);
 	tiny_config(&c);
+	c.resid_norm = MG_RESID_TRAIN;	/* rec: the mean of the scaled residuals */
+	c.resid_agg = MG_AGG_MEAN;
 	CHECK(mg_fit(a, &c, &d, NULL, &mdl) == MG_OK, "fit");
 	if (mdl == NULL)
 		return;
@@ -491,12 +493,92 @@ auc(const double *s, const uint8_t *y, int64_t n)
 }
 
 /*
+ * resid_norm 'zscore' fitted on training rows (mg_pick_threshold, all rows):
+ * the scales are the floored column means of the per-row residuals, the
+ * centre and spread the mean and (floored) standard deviation of the
+ * scaled per-row residuals, recomputed here from an unscaled copy.
+ */
+static void
+check_zscore_fit(const mg_model *mdl, const mg_data *d)
+{
+	const mg_alloc *a = &mg_alloc_std;
+	int			m = mdl->m;
+	int64_t		n = d->n;
+	mg_model	cp = *mdl;
+	mg_model	raw = *mdl;
+	mg_score_opts o;
+	double	   *sc = malloc(sizeof(double) * n);
+	float	   *res = malloc(sizeof(float) * n * m);
+	double	   *mean = calloc(m, sizeof(double));
+	double	   *sd = calloc(m, sizeof(double));
+	float	   *want = malloc(sizeof(float) * 3 * m);
+	double		err = 0.0;
+	int64_t		i,
+				nf = 0;
+	int			c;
+
+	cp.cfg.resid_norm = MG_RESID_ZSCORE;
+	cp.cfg.threshold_windows = 0;
+	cp.resid_scale = NULL;
+	CHECK(mg_pick_threshold(a, &cp.cfg, &cp, d, NULL) == MG_OK && cp.resid_scale != NULL,
+		  "zscore fit");
+
+	raw.cfg.resid_norm = MG_RESID_NONE;
+	raw.resid_scale = NULL;
+	mg_score_opts_from_model(&raw, &o);
+	o.attribution = MG_ATTR_RESIDUAL;
+	CHECK(mg_score_series(&raw, a, d, &o, NULL, sc, NULL, NULL, res) == MG_OK,
+		  "unscaled residuals");
+	for (i = 0; i < n; i++)
+		if (isfinite(sc[i]))
+		{
+			for (c = 0; c < m; c++)
+				mean[c] += res[i * m + c];
+			nf++;
+		}
+	for (c = 0; c < m; c++)
+		mean[c] /= nf;
+	mg_floor_scales(a, mean, m, 1e-3, want);
+	for (c = 0; c < m; c++)
+		want[2 * m + c] = (float) (mean[c] / want[c]);
+	for (i = 0; i < n; i++)
+		if (isfinite(sc[i]))
+			for (c = 0; c < m; c++)
+			{
+				double		dv = res[i * m + c] / want[c] - mean[c] / want[c];
+
+				sd[c] += dv * dv;
+			}
+	for (c = 0; c < m; c++)
+		sd[c] = sqrt(sd[c] / nf);
+	mg_floor_scales(a, sd, m, 1e-3, want + m);
+	for (c = 0; c < 3 * m; c++)
+		err = fmax(err, fabs((double) cp.resid_scale[c] - want[c]) / (1e-6 + want[c]));
+	CHECK(err < 1e-4, "zscore scale, spread, centre vs direct: rel err %g", err);
+	/* the default model scored all its 1500 rows for the threshold too */
+	CHECK(mdl->cfg.resid_norm == MG_RESID_ZSCORE && mdl->cfg.resid_agg == MG_AGG_RMS &&
+		  memcmp(mdl->resid_scale, cp.resid_scale, sizeof(float) * 3 * m) == 0 &&
+		  mdl->threshold == cp.threshold,
+		  "mg_fit stores the same zscore scales and threshold");
+	mg_free(a, cp.resid_scale);
+	mg_free(a, cp.attr_scale);
+	free(sc);
+	free(res);
+	free(mean);
+	free(sd);
+	free(want);
+}
+
+/*
  * The encoder path of scoring: with invert_iters 0, a window's residual part
  * is the mean over columns of |x - G(E(x))| / scale, computed here directly.
  */
 static void
-check_encoder_path(const mg_model *mdl, const double *X, int nwin)
+check_encoder_path(const mg_model *mdl0, const double *X, int nwin)
 {
+	/* resid_norm 'train' and the mean: the scales come first either way */
+	mg_model	tm = *mdl0;
+	const mg_model *mdl = &tm;
 	const mg_alloc *a = &mg_alloc_std;
 	int			L = mdl->cfg.seq_len;
 	int			k = mdl->k;
@@ -516,6 +598,8 @@ check_encoder_path(const mg_model *mdl, const double *X, int nwin)
 				t,
 				j;
 
+	tm.cfg.resid_norm = MG_RESID_TRAIN;
+	tm.cfg.resid_agg = MG_AGG_MEAN;
 	CHECK(mdl->e_params != NULL && mdl->resid_scale != NULL && mdl->prep->pca_k == 0,
 		  "encoder model with residual scales");
 	mg_prep_apply(mdl->prep, X, n, P);
@@ -588,6 +672,49 @@ check_encoder_path(const mg_model *mdl, const double *X, int nwin)
 			}
 		CHECK(e_rms < 1e-4 && e_max < 1e-4, "rms / max aggregation: rel err %g / %g",
 			  e_rms, e_max);
+
+		/* resid_norm zscore: (scaled - centre) / spread, then rms or max */
+		{
+			float	   *zs = malloc(sizeof(float) * 3 * k);
+
+			for (j = 0; j < k; j++)
+			{
+				zs[j] = mdl->resid_scale[j];
+				zs[k + j] = 0.25f + 0.125f * (float) j;
+				zs[2 * k + j] = j == 0 ? 0.0f : 0.5f + 0.0625f * (float) j;
+			}
+			cp.cfg.resid_norm = MG_RESID_ZSCORE;
+			cp.resid_scale = zs;
+			cp.cfg.resid_agg = MG_AGG_RMS;
+			CHECK(mg_score_windows(&cp, a, P, n, starts, nwin, &o, NULL, NULL, rr, NULL) == MG_OK,
+				  "score with zscore, rms");
+			cp.cfg.resid_agg = MG_AGG_MAX;
+			CHECK(mg_score_windows(&cp, a, P, n, starts, nwin, &o, NULL, NULL, rm, NULL) == MG_OK,
+				  "score with zscore, max");
+			e_rms = e_max = 0.0;
+			for (t = 0; t < L; t++)
+				for (w = 0; w < nwin; w++)
+				{
+					double		s2 = 0.0,
+								mx = -HUGE_VAL;
+
+					for (j = 0; j < k; j++)
+					{
+						size_t		q = ((size_t) t * nwin + w) * k + j;
+						double		v = fabs((double) xb[q] - yb[q]) / zs[j];
+						double		z = (v - zs[2 * k + j]) / zs[k + j];
+
+						s2 += z * z;
+						mx = z > mx ? z : mx;
+					}
+					s2 = sqrt(s2 / k);
+					e_rms = fmax(e_rms, fabs(s2 - rr[(size_t) w * L + t]) / (1e-3 + s2));
+					e_max = fmax(e_max, fabs(mx - rm[(size_t) w * L + t]) / (1e-3 + fabs(mx)));
+				}
+			CHECK(e_rms < 1e-4 && e_max < 1e-4, "zscore rms / max: rel err %g / %g",
+				  e_rms, e_max);
+			free(zs);
+		}
 		free(rr);
 		free(rm);
 	}
@@ -725,6 +852,7 @@ suite_e2e(void)
 		   mdl->stats.d_real, mdl->stats.d_fake, auc_dire, auc_rec, mdl->threshold);
 	CHECK(auc_dire >= 0.9, "DIRE ROC-AUC %.3f < 0.9", auc_dire);
 	check_encoder_path(mdl, Xte, 40);
+	check_zscore_fit(mdl, &dtr);
 	mg_model_free(a, mdl);
 	mdl = NULL;
 
