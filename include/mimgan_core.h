@@ -558,7 +558,11 @@ typedef struct mg_model
 	float	   *d_params;
 	mg_net_spec espec;			/* encoder, when cfg.encoder */
 	float	   *e_params;		/* NULL without encoder */
-	float	   *resid_scale;	/* [MG_RESID_NSCALES]: scale[m], zscore: spread[m], centre[m] */
+	/*
+	 * MG_RESID_NSCALES floats: the column scales [m]; with zscore then the
+	 * spreads [m] and the centres [m]; NULL with resid_norm none
+	 */
+	float	   *resid_scale;
 	float	   *attr_scale;		/* [m] deviation scales (format 4), or NULL */
 	double		threshold;
 	mg_train_stats stats;

@@ -509,6 +509,7 @@ batch_outputs(inv_state *s, const mg_model *model, int B,
 				const float *spread =
 					(scale && model->cfg.resid_norm == MG_RESID_ZSCORE) ?
 					scale + m : NULL;
+				const float *centre = spread ? spread + m : NULL;
 
 				if (spread && agg == MG_AGG_MAX)
 					sr = -HUGE_VAL;	/* centred columns may all be negative */
@@ -521,7 +522,7 @@ batch_outputs(inv_state *s, const mg_model *model, int B,
 						dst[c] /= scale[c];
 					v = dst[c];
 					if (spread)
-						v = (v - spread[m + c]) / spread[c];
+						v = (v - centre[c]) / spread[c];
 					if (agg == MG_AGG_RMS)
 						sr += v * v;
 					else if (agg == MG_AGG_MAX)

@@ -279,7 +279,8 @@ fit_resid_scale(const mg_alloc *a, mg_model *mdl, const float *resid,
 	mg_status	rc;
 
 	mean = mg_calloc(a, (size_t) m * 2, sizeof(double));
-	mdl->resid_scale = mg_malloc(a, (size_t) MG_RESID_NSCALES(mdl->cfg.resid_norm, m),
+	mdl->resid_scale = mg_malloc(a, MG_RESID_NSCALES(mdl->cfg.resid_norm,
+													 (size_t) m),
 								 sizeof(float));
 	if (mean == NULL || mdl->resid_scale == NULL)
 	{
