@@ -87,3 +87,46 @@ EXCEPTION WHEN OTHERS THEN
     END IF;
 END
 $$;
+
+-- Blob surgery for the format tests (185, 186): CRC-32C of a bytea, a
+-- little-endian u32 read at byte p, v as n little-endian bytes, the byte
+-- offset of u32 n_a in a format-4 blob of a model with m columns (before
+-- f32 attr_scale[m], the threshold (8 bytes), the statistics (88), u32
+-- meta_len, the meta bytes (a JSON object) and the checksum), and b with
+-- its checksum recomputed.
+CREATE FUNCTION regress_util.crc32c(b bytea) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    c bigint := 4294967295;
+    i int;
+    k int;
+BEGIN
+    FOR i IN 0 .. length(b) - 1 LOOP
+        c := c # get_byte(b, i);
+        FOR k IN 1 .. 8 LOOP
+            IF c & 1 = 1 THEN c := (c >> 1) # 2197175160; ELSE c := c >> 1; END IF;
+        END LOOP;
+    END LOOP;
+    RETURN c # 4294967295;
+END $$;
+CREATE FUNCTION regress_util.u32(b bytea, p int) RETURNS bigint LANGUAGE sql AS $$
+  SELECT get_byte(b, p)::bigint | (get_byte(b, p + 1)::bigint << 8)
+       | (get_byte(b, p + 2)::bigint << 16) | (get_byte(b, p + 3)::bigint << 24) $$;
+CREATE FUNCTION regress_util.le(v bigint, n int) RETURNS bytea LANGUAGE sql AS $$
+  SELECT string_agg(set_byte('\x00'::bytea, 0, ((v >> (8 * i)) & 255)::int), ''::bytea ORDER BY i)
+  FROM generate_series(0, n - 1) i $$;
+CREATE FUNCTION regress_util.na_pos(b bytea, m int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+    n int := length(b);
+    ml int;
+BEGIN
+    SELECT min(k) INTO ml FROM generate_series(0, n - 32) k
+    WHERE regress_util.u32(b, n - 8 - k) = k AND get_byte(b, n - 4 - k) = 123;
+    IF ml IS NULL OR get_byte(b, 8) <> 4 OR
+       regress_util.u32(b, n - (4 + ml + 4) - 88 - 8 - 4 * m - 4) <> m THEN
+        RAISE EXCEPTION 'unexpected layout';
+    END IF;
+    RETURN n - (4 + ml + 4) - 88 - 8 - 4 * m - 4;
+END $$;
+CREATE FUNCTION regress_util.fix_crc(b bytea) RETURNS bytea LANGUAGE sql AS $$
+  SELECT overlay(b PLACING regress_util.le(regress_util.crc32c(substr(b, 1, length(b) - 4)), 4)
+                 FROM length(b) - 3 FOR 4) $$;

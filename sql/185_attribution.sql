@@ -73,47 +73,16 @@ WHERE (s.r).t BETWEEN 120 AND 125;
 -- without the version-4 fields (i32 attribution at offset 224; the u32
 -- count and the f32 deviation scales before the threshold), with its length
 -- and checksum recomputed
-CREATE FUNCTION pg_temp.crc32c(b bytea) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    c bigint := 4294967295;
-    i int;
-    k int;
-BEGIN
-    FOR i IN 0 .. length(b) - 1 LOOP
-        c := c # get_byte(b, i);
-        FOR k IN 1 .. 8 LOOP
-            IF c & 1 = 1 THEN c := (c >> 1) # 2197175160; ELSE c := c >> 1; END IF;
-        END LOOP;
-    END LOOP;
-    RETURN c # 4294967295;
-END $$;
-CREATE FUNCTION pg_temp.u32(b bytea, p int) RETURNS bigint LANGUAGE sql AS $$
-  SELECT get_byte(b, p)::bigint | (get_byte(b, p + 1)::bigint << 8)
-       | (get_byte(b, p + 2)::bigint << 16) | (get_byte(b, p + 3)::bigint << 24) $$;
-CREATE FUNCTION pg_temp.le(v bigint, n int) RETURNS bytea LANGUAGE sql AS $$
-  SELECT string_agg(set_byte('\x00'::bytea, 0, ((v >> (8 * i)) & 255)::int), ''::bytea ORDER BY i)
-  FROM generate_series(0, n - 1) i $$;
 CREATE FUNCTION pg_temp.to_v3(b bytea) RETURNS bytea LANGUAGE plpgsql AS $$
 DECLARE
-    n int := length(b);
-    ml int;
-    pna int;
+    pna int := regress_util.na_pos(b, 3);
     v bytea;
 BEGIN
-    -- meta_len: the u32 just before the meta bytes, which end at the crc
-    SELECT min(k) INTO ml FROM generate_series(0, n - 32) k
-    WHERE pg_temp.u32(b, n - 8 - k) = k AND get_byte(b, n - 4 - k) = 123;
-    -- before the threshold (8) and the statistics (88): u32 n_a = 3, f32[3]
-    pna := n - (4 + ml + 4) - 88 - 8 - 12 - 4;
-    IF ml IS NULL OR pg_temp.u32(b, pna) <> 3 OR get_byte(b, 8) <> 4 THEN
-        RAISE EXCEPTION 'unexpected layout';
-    END IF;
     -- drop attribution (bytes 224..227), n_a and attr_scale (16 bytes)
     v := substr(b, 1, 224) || substr(b, 229, pna - 228) || substr(b, pna + 17);
     v := overlay(v PLACING '\x03'::bytea FROM 9 FOR 1);
-    v := overlay(v PLACING pg_temp.le(length(v), 8) FROM 17 FOR 8);
-    RETURN overlay(v PLACING pg_temp.le(pg_temp.crc32c(substr(v, 1, length(v) - 4)), 4)
-                   FROM length(v) - 3 FOR 4);
+    v := overlay(v PLACING regress_util.le(length(v), 8) FROM 17 FOR 8);
+    RETURN regress_util.fix_crc(v);
 END $$;
 SELECT mimgan_import('at_old', pg_temp.to_v3(mimgan_export('at_res')));
 SELECT get_byte(mimgan_export('at_old'), 8) AS format, options->>'attribution' AS attribution
