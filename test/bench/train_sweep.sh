@@ -55,6 +55,13 @@ $PSQL -c "SET client_min_messages = warning; CREATE TABLE IF NOT EXISTS sweep_ev
 if [ "${MIMGAN_SWEEP_REPORT_ONLY:-0}" != 1 ]; then
 	JOBDIR=$(mktemp -d /tmp/sweep_jobs.XXXXXX) || die "mktemp"
 	: >"$JOBDIR/list"
+	# each entity's feature columns f0..fN-1, asked once
+	declare -A CARR
+	for e in $ENTS; do
+		nc=$($PSQL -At -c "SELECT count(*) FROM information_schema.columns
+		      WHERE table_name = '${e}_train' AND column_name ~ '^f[0-9]+$'") || die "no table ${e}_train"
+		CARR[$e]="ARRAY[$(for i in $(seq 0 $((nc - 1))); do printf "'f%d'," $i; done | sed 's/,$//')]"
+	done
 	for pair in $SWEEP; do
 		tag=${pair%%=*}
 		opts=${pair#*=}
@@ -64,9 +71,7 @@ if [ "${MIMGAN_SWEEP_REPORT_ONLY:-0}" != 1 ]; then
 			for e in $ENTS; do
 				[ "$($PSQL -At -c "SELECT count(*) FROM sweep_eval WHERE tag = '$tag' AND entity = '$e' AND seed = $s")" = 0 ] || continue
 				m=${e}_sw_${tag}_$s
-				nc=$($PSQL -At -c "SELECT count(*) FROM information_schema.columns
-				      WHERE table_name = '${e}_train' AND column_name ~ '^f[0-9]+$'")
-				carr="ARRAY[$(for i in $(seq 0 $((nc - 1))); do printf "'f%d'," $i; done | sed 's/,$//')]"
+				carr=${CARR[$e]}
 				o="'$BASE'::jsonb || '$opts'::jsonb || '{\"seed\": $s}'"
 				f=$JOBDIR/${tag}_${e}_$s.sql
 				cat >"$f" <<EOF

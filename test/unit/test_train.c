@@ -570,6 +570,61 @@ check_zscore_fit(const mg_model *mdl, const mg_data *d)
 }
 
 /*
+ * Score the windows of a shallow copy of mdl (an encoder model, no PCA, k
+ * columns) with resid_agg rms and with max, and return in *e_rms and *e_max
+ * the largest relative errors against the direct computation from the
+ * time-major windows xb and their reconstructions yb = G(E(x)): per column
+ * v = |x - y| / scale, and with resid_norm zscore (v - centre) / spread.
+ */
+static void
+agg_errors(const mg_model *mdl, const float *P, int64_t n, const int64_t *starts,
+		   int nwin, const mg_score_opts *o, const float *xb, const float *yb,
+		   const char *what, double *e_rms, double *e_max)
+{
+	const mg_alloc *a = &mg_alloc_std;
+	int			L = mdl->cfg.seq_len;
+	int			k = mdl->k;
+	const float *sc = mdl->resid_scale;
+	const float *spread = mdl->cfg.resid_norm == MG_RESID_ZSCORE ? sc + k : NULL;
+	mg_model	cp = *mdl;
+	float	   *rr = malloc(sizeof(float) * nwin * L);
+	float	   *rm = malloc(sizeof(float) * nwin * L);
+	int			w,
+				t,
+				j;
+
+	cp.cfg.resid_agg = MG_AGG_RMS;
+	CHECK(mg_score_windows(&cp, a, P, n, starts, nwin, o, NULL, NULL, rr, NULL) == MG_OK,
+		  "score with %srms", what);
+	cp.cfg.resid_agg = MG_AGG_MAX;
+	CHECK(mg_score_windows(&cp, a, P, n, starts, nwin, o, NULL, NULL, rm, NULL) == MG_OK,
+		  "score with %smax", what);
+	*e_rms = *e_max = 0.0;
+	for (t = 0; t < L; t++)
+		for (w = 0; w < nwin; w++)
+		{
+			double		s2 = 0.0,
+						mx = -HUGE_VAL;
+
+			for (j = 0; j < k; j++)
+			{
+				size_t		q = ((size_t) t * nwin + w) * k + j;
+				double		v = fabs((double) xb[q] - yb[q]) / sc[j];
+
+				if (spread)
+					v = (v - spread[k + j]) / spread[j];
+				s2 += v * v;
+				mx = v > mx ? v : mx;
+			}
+			s2 = sqrt(s2 / k);
+			*e_rms = fmax(*e_rms, fabs(s2 - rr[(size_t) w * L + t]) / (1e-3 + s2));
+			*e_max = fmax(*e_max, fabs(mx - rm[(size_t) w * L + t]) / (1e-3 + fabs(mx)));
+		}
+	free(rr);
+	free(rm);
+}
+
+/*
  * The encoder path of scoring: with invert_iters 0, a window's residual part
  * is the mean over columns of |x - G(E(x))| / scale, computed here directly.
  */
@@ -641,82 +696,27 @@ check_encoder_path(const mg_model *mdl0, const double *X, int nwin)
 	/* resid_agg: rms and max of the scaled columns (a shallow copy) */
 	{
 		mg_model	cp = *mdl;
-		float	   *rr = malloc(sizeof(float) * nwin * L);
-		float	   *rm = malloc(sizeof(float) * nwin * L);
-		double		e_rms = 0.0,
-					e_max = 0.0;
+		float	   *zs = malloc(sizeof(float) * 3 * k);
+		double		e_rms,
+					e_max;
 
-		cp.cfg.resid_agg = MG_AGG_RMS;
-		CHECK(mg_score_windows(&cp, a, P, n, starts, nwin, &o, NULL, NULL, rr, NULL) == MG_OK,
-			  "score with rms");
-		cp.cfg.resid_agg = MG_AGG_MAX;
-		CHECK(mg_score_windows(&cp, a, P, n, starts, nwin, &o, NULL, NULL, rm, NULL) == MG_OK,
-			  "score with max");
-		for (t = 0; t < L; t++)
-			for (w = 0; w < nwin; w++)
-			{
-				double		s2 = 0.0,
-							mx = 0.0;
-
-				for (j = 0; j < k; j++)
-				{
-					size_t		q = ((size_t) t * nwin + w) * k + j;
-					double		v = fabs((double) xb[q] - yb[q]) / mdl->resid_scale[j];
-
-					s2 += v * v;
-					mx = v > mx ? v : mx;
-				}
-				s2 = sqrt(s2 / k);
-				e_rms = fmax(e_rms, fabs(s2 - rr[(size_t) w * L + t]) / (1e-3 + s2));
-				e_max = fmax(e_max, fabs(mx - rm[(size_t) w * L + t]) / (1e-3 + mx));
-			}
+		agg_errors(&cp, P, n, starts, nwin, &o, xb, yb, "", &e_rms, &e_max);
 		CHECK(e_rms < 1e-4 && e_max < 1e-4, "rms / max aggregation: rel err %g / %g",
 			  e_rms, e_max);
 
 		/* resid_norm zscore: (scaled - centre) / spread, then rms or max */
+		for (j = 0; j < k; j++)
 		{
-			float	   *zs = malloc(sizeof(float) * 3 * k);
-
-			for (j = 0; j < k; j++)
-			{
-				zs[j] = mdl->resid_scale[j];
-				zs[k + j] = 0.25f + 0.125f * (float) j;
-				zs[2 * k + j] = j == 0 ? 0.0f : 0.5f + 0.0625f * (float) j;
-			}
-			cp.cfg.resid_norm = MG_RESID_ZSCORE;
-			cp.resid_scale = zs;
-			cp.cfg.resid_agg = MG_AGG_RMS;
-			CHECK(mg_score_windows(&cp, a, P, n, starts, nwin, &o, NULL, NULL, rr, NULL) == MG_OK,
-				  "score with zscore, rms");
-			cp.cfg.resid_agg = MG_AGG_MAX;
-			CHECK(mg_score_windows(&cp, a, P, n, starts, nwin, &o, NULL, NULL, rm, NULL) == MG_OK,
-				  "score with zscore, max");
-			e_rms = e_max = 0.0;
-			for (t = 0; t < L; t++)
-				for (w = 0; w < nwin; w++)
-				{
-					double		s2 = 0.0,
-								mx = -HUGE_VAL;
-
-					for (j = 0; j < k; j++)
-					{
-						size_t		q = ((size_t) t * nwin + w) * k + j;
-						double		v = fabs((double) xb[q] - yb[q]) / zs[j];
-						double		z = (v - zs[2 * k + j]) / zs[k + j];
-
-						s2 += z * z;
-						mx = z > mx ? z : mx;
-					}
-					s2 = sqrt(s2 / k);
-					e_rms = fmax(e_rms, fabs(s2 - rr[(size_t) w * L + t]) / (1e-3 + s2));
-					e_max = fmax(e_max, fabs(mx - rm[(size_t) w * L + t]) / (1e-3 + fabs(mx)));
-				}
-			CHECK(e_rms < 1e-4 && e_max < 1e-4, "zscore rms / max: rel err %g / %g",
-				  e_rms, e_max);
-			free(zs);
+			zs[j] = mdl->resid_scale[j];
+			zs[k + j] = 0.25f + 0.125f * (float) j;
+			zs[2 * k + j] = j == 0 ? 0.0f : 0.5f + 0.0625f * (float) j;
 		}
-		free(rr);
-		free(rm);
+		cp.cfg.resid_norm = MG_RESID_ZSCORE;
+		cp.resid_scale = zs;
+		agg_errors(&cp, P, n, starts, nwin, &o, xb, yb, "zscore, ", &e_rms, &e_max);
+		CHECK(e_rms < 1e-4 && e_max < 1e-4, "zscore rms / max: rel err %g / %g",
+			  e_rms, e_max);
+		free(zs);
 	}
 	/* a few inversion steps from E(x) do not make the fit worse */
 	{
