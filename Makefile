@@ -67,7 +67,7 @@ UNIT_CFLAGS = -std=gnu99 -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror \
 UNIT_SRCS = $(sort $(wildcard test/unit/*.c))
 UNIT_BIN = test/unit/run_unit
 
-$(UNIT_BIN): $(CORE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h) test/unit/unit.h
+$(UNIT_BIN): $(CORE_SRCS) $(UNIT_SRCS) $(wildcard include/*.h) $(wildcard src/core/*.h) test/unit/unit.h
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $(CORE_SRCS) $(UNIT_SRCS) -ldl -lpthread -lm
 
 .PHONY: unit unit-valgrind test fuzz soak demo bench-core bench-accuracy bench-speed bench-scaleout
