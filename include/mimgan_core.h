@@ -239,6 +239,22 @@ void		mg_lstm_backward(mg_lstm_ws *ws, const float *params,
 							 int T, int B, const float *X, const float *dH,
 							 float *dparams, float *dX, float *dh0, float *dc0);
 
+/*
+ * Row-range variants for callers that cut a batch into pieces themselves
+ * (the inversion runs each piece's whole step in one worker): rows
+ * [r0, r1) of the same [T][B] layout, zero initial state, no parameter
+ * gradients, no threads of their own.  Pieces touch disjoint rows of ws,
+ * so they may run concurrently; mg_lstm_set_bias (once per params) must
+ * come first.
+ */
+void		mg_lstm_set_bias(mg_lstm_ws *ws, const float *params);
+void		mg_lstm_forward_rows(mg_lstm_ws *ws, const float *params,
+								 int T, int B, int r0, int r1,
+								 const float *X, float *Hout);
+void		mg_lstm_backward_rows(mg_lstm_ws *ws, const float *params,
+								  int T, int B, int r0, int r1,
+								  const float *dH, float *dX);
+
 /* ---------------------------------------------------------------------
  * Network = stacked LSTM layers + per-step dense output (src/core/net.c)
  *
@@ -298,6 +314,20 @@ void		mg_net_forward(const mg_net_spec *spec, const float *params,
 void		mg_net_backward(const mg_net_spec *spec, const float *params,
 							mg_net_ws *ws, int T, int B, const float *X,
 							const float *dY, float *dparams, float *dX);
+
+/*
+ * Row-range variants (see mg_lstm_forward_rows): rows [r0, r1) of X and Y,
+ * in the calling thread, no parameter gradients.  mg_net_prepare (once
+ * per params and ws) must come first.
+ */
+void		mg_net_prepare(const mg_net_spec *spec, const float *params,
+						   mg_net_ws *ws);
+void		mg_net_forward_rows(const mg_net_spec *spec, const float *params,
+								mg_net_ws *ws, int T, int B, int r0, int r1,
+								const float *X, float *Y);
+void		mg_net_backward_rows(const mg_net_spec *spec, const float *params,
+								 mg_net_ws *ws, int T, int B, int r0, int r1,
+								 const float *dY, float *dX);
 
 /* ---------------------------------------------------------------------
  * Losses (src/core/loss.c).  Inputs are discriminator logits a; D = sigmoid(a).

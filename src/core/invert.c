@@ -272,77 +272,98 @@ rmsprop_row(float *z, float *ms, const float *g, int dz, float lr)
 }
 
 /*
- * One inversion step's elementwise work for the windows of piece p
- * (mg_par_pieces(B), the same pieces as the network's): phase 0, the
- * residual gradient dY = 2 (G(Z) - X) and each window's squared distance;
- * phase 1, the optimiser step on Z of the windows not done.  Each window's
- * sums run in the same order whatever the pieces.
+ * One inversion step for the windows of piece p (mg_par_pieces(B) pieces
+ * cut by mg_par_bounds), the whole step in one worker: G forward over the
+ * piece's rows, the residual gradient dY = 2 (G(Z) - X) and each window's
+ * squared distance, the tolerance check, G backward to Z and the
+ * optimiser step on the windows not done.  Windows are independent, so a
+ * window's arithmetic is the same whatever the pieces and threads; the
+ * main thread checks for cancellation between steps.
  */
 typedef struct inv_task
 {
 	inv_state  *s;
+	const mg_model *model;
 	const mg_score_opts *o;
 	int			B;
 	int			np;
-	int			phase;
-	float		step;			/* phase 1, Adam: lr sqrt(1 - b2^t) / (1 - b1^t) */
+	int			last;			/* forward only: Y for the final Z */
+	float		step;			/* Adam: lr sqrt(1 - b2^t) / (1 - b1^t) */
+	int			active[MG_PAR_MAX_PIECES];	/* windows not done, per piece */
 } inv_task;
 
 static void
 inv_piece(void *arg, int p)
 {
-	const inv_task *q = arg;
+	inv_task   *q = arg;
 	inv_state  *s = q->s;
+	const mg_model *model = q->model;
+	const mg_score_opts *o = q->o;
 	int			L = s->L;
 	int			B = q->B;
+	int			k = s->k;
+	int			dz = s->dz;
 	int64_t		i0,
 				i1,
 				i;
 	int			t,
-				j;
+				j,
+				active = 0;
 
 	mg_par_bounds(B, q->np, p, &i0, &i1);
-	if (q->phase == 0)
-	{
-		int			k = s->k;
+	q->active[p] = 0;
+	if (i1 <= i0)
+		return;
+	mg_net_forward_rows(&model->gspec, model->g_params, s->gws, L, B,
+						(int) i0, (int) i1, s->Z, s->Y);
+	if (q->last)
+		return;
 
+	for (i = i0; i < i1; i++)
+		s->dist[i] = 0.0;
+	for (t = 0; t < L; t++)
 		for (i = i0; i < i1; i++)
-			s->dist[i] = 0.0;
-		for (t = 0; t < L; t++)
-			for (i = i0; i < i1; i++)
+		{
+			size_t		off = ((size_t) t * B + i) * k;
+			double		d = 0.0;
+
+			for (j = 0; j < k; j++)
 			{
-				size_t		off = ((size_t) t * B + i) * k;
-				double		d = 0.0;
+				float		r = s->Y[off + j] - s->X[off + j];
 
-				for (j = 0; j < k; j++)
-				{
-					float		r = s->Y[off + j] - s->X[off + j];
-
-					s->dY[off + j] = 2.0f * r;
-					d += (double) r * r;
-				}
-				s->dist[i] += d;
+				s->dY[off + j] = 2.0f * r;
+				d += (double) r * r;
 			}
-	}
-	else
+			s->dist[i] += d;
+		}
+	for (i = i0; i < i1; i++)
 	{
-		int			dz = s->dz;
-
-		for (t = 0; t < L; t++)
-			for (i = i0; i < i1; i++)
-			{
-				size_t		off = ((size_t) t * B + i) * dz;
-
-				if (s->done[i])
-					continue;
-				if (q->o->invert_optim == MG_INV_ADAM)
-					adam_row(s->Z + off, s->s1 + off, s->s2 + off, s->dZ + off,
-							 dz, q->step);
-				else
-					rmsprop_row(s->Z + off, s->s1 + off, s->dZ + off, dz,
-								(float) q->o->invert_lr);
-			}
+		if (!s->done[i] && o->invert_tol > 0 &&
+			1.0 - exp(-s->dist[i] / (2.0 * s->sigma2[i])) < o->invert_tol)
+			s->done[i] = 1;
+		if (!s->done[i])
+			active++;
 	}
+	q->active[p] = active;
+	if (active == 0)
+		return;					/* no Z of this piece moves */
+
+	mg_net_backward_rows(&model->gspec, model->g_params, s->gws, L, B,
+						 (int) i0, (int) i1, s->dY, s->dZ);
+	for (t = 0; t < L; t++)
+		for (i = i0; i < i1; i++)
+		{
+			size_t		off = ((size_t) t * B + i) * dz;
+
+			if (s->done[i])
+				continue;
+			if (o->invert_optim == MG_INV_ADAM)
+				adam_row(s->Z + off, s->s1 + off, s->s2 + off, s->dZ + off,
+						 dz, q->step);
+			else
+				rmsprop_row(s->Z + off, s->s1 + off, s->dZ + off, dz,
+							(float) o->invert_lr);
+		}
 }
 
 /*
@@ -355,7 +376,8 @@ invert_batch(inv_state *s, const mg_model *model, int B,
 	int			L = s->L;
 	size_t		nz = (size_t) L * B * s->dz;
 	int			it,
-				i;
+				i,
+				p;
 	size_t		e;
 	inv_task	task;
 
@@ -364,7 +386,9 @@ invert_batch(inv_state *s, const mg_model *model, int B,
 		s->done[i] = 0;
 		s->sigma2[i] = (o->invert_tol > 0) ? window_sigma2(s, B, i) : 1.0;
 	}
+	memset(&task, 0, sizeof(task));
 	task.s = s;
+	task.model = model;
 	task.o = o;
 	task.B = B;
 	task.np = mg_par_pieces(B);
@@ -374,6 +398,7 @@ invert_batch(inv_state *s, const mg_model *model, int B,
 		s->s1[e] = (o->invert_optim == MG_INV_RMSPROP) ? 1.0f : 0.0f;
 		s->s2[e] = 0.0f;
 	}
+	mg_net_prepare(&model->gspec, model->g_params, s->gws);
 
 	for (it = 0; it <= o->invert_iters; it++)
 	{
@@ -381,30 +406,16 @@ invert_batch(inv_state *s, const mg_model *model, int B,
 
 		if (cb && cb->cancel && cb->cancel(cb->arg))
 			return MG_ERR_CANCELLED;
-		mg_net_forward(&model->gspec, model->g_params, s->gws, L, B, s->Z, s->Y);
-		if (it == o->invert_iters)
-			break;				/* Y now matches the final Z */
-
-		task.phase = 0;
-		mg_par_run(task.np, inv_piece, &task);
-		for (i = 0; i < B; i++)
-		{
-			if (!s->done[i] && o->invert_tol > 0 &&
-				1.0 - exp(-s->dist[i] / (2.0 * s->sigma2[i])) < o->invert_tol)
-				s->done[i] = 1;
-			if (!s->done[i])
-				active++;
-		}
-		if (active == 0)
-			break;
-
-		mg_net_backward(&model->gspec, model->g_params, s->gws, L, B, s->Z,
-						s->dY, NULL, s->dZ);
-
-		task.phase = 1;
+		task.last = it == o->invert_iters;
 		task.step = (float) (o->invert_lr * sqrt(1.0 - pow(INV_ADAM_B2, it + 1)) /
 							 (1.0 - pow(INV_ADAM_B1, it + 1)));
 		mg_par_run(task.np, inv_piece, &task);
+		if (task.last)
+			break;				/* Y now matches the final Z */
+		for (p = 0; p < task.np; p++)
+			active += task.active[p];
+		if (active == 0)
+			break;				/* every window within tolerance */
 	}
 	return MG_OK;
 }

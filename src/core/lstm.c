@@ -290,19 +290,17 @@ piece_rows(const lstm_task *k, int p, int64_t *r0)
 	return (int) (r1 - *r0);
 }
 
+/* All T steps of rows [r0, r0 + n) of the batch. */
 static void
-forward_piece(void *arg, int p)
+forward_rows(const lstm_task *k, int64_t r0, int n)
 {
-	const lstm_task *k = arg;
 	mg_lstm_ws *ws = k->ws;
 	int			in = ws->in;
 	int			H = ws->H;
 	int			G = 4 * H;
 	int			K = in + H;
 	size_t		bh = (size_t) k->B * H;
-	int64_t		r0;
-	int			n = piece_rows(k, p, &r0),
-				t,
+	int			t,
 				r;
 
 	if (n <= 0)
@@ -334,18 +332,26 @@ forward_piece(void *arg, int p)
 }
 
 static void
-backward_piece(void *arg, int p)
+forward_piece(void *arg, int p)
 {
 	const lstm_task *k = arg;
+	int64_t		r0;
+	int			n = piece_rows(k, p, &r0);
+
+	forward_rows(k, r0, n);
+}
+
+/* Backward through all T steps for rows [r0, r0 + n) of the batch. */
+static void
+backward_rows(const lstm_task *k, int64_t r0, int n)
+{
 	mg_lstm_ws *ws = k->ws;
 	int			in = ws->in;
 	int			H = ws->H;
 	int			G = 4 * H;
 	int			K = in + H;
 	size_t		bh = (size_t) k->B * H;
-	int64_t		r0;
-	int			n = piece_rows(k, p, &r0),
-				t,
+	int			t,
 				r;
 
 	if (n <= 0)
@@ -389,6 +395,16 @@ backward_piece(void *arg, int p)
 			mg_sgemm(0, 1, n, in, G, 1.0f, dgt, G, k->W, G, 0.0f,
 					 k->dX + row0 * in, in);
 	}
+}
+
+static void
+backward_piece(void *arg, int p)
+{
+	const lstm_task *k = arg;
+	int64_t		r0;
+	int			n = piece_rows(k, p, &r0);
+
+	backward_rows(k, r0, n);
 }
 
 /* acc[c] = sum over rows of dg[q][c] for c in [c0, c1), in double, rows
@@ -435,6 +451,20 @@ bias_piece(void *arg, int p)
 		k->db[c] += (float) acc[c];
 }
 
+/* The scaled gate biases the steps add; see mimgan_core.h. */
+void
+mg_lstm_set_bias(mg_lstm_ws *ws, const float *params)
+{
+	int			H = ws->H;
+	int			G = 4 * H;
+	const float *b = params + ((size_t) ws->in + H) * G;
+	int			k;
+
+	for (k = 0; k < G; k++)
+		ws->bias[k] = ws->gs[k] * (b[k] + (k >= 2 * H && k < 3 * H ?
+										   MG_FORGET_BIAS : 0.0f));
+}
+
 /*
  * Forward pass; see mimgan_core.h.  T > Tmax or B > Bmax is a contract
  * violation: Hout is filled with NaN so the caller's finiteness checks
@@ -447,13 +477,9 @@ mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
 {
 	int			in = ws->in;
 	int			H = ws->H;
-	int			G = 4 * H;
-	const float *b = params + ((size_t) in + H) * G;
-	float	   *bias = ws->bias;
 	size_t		bh = (size_t) B * H;
 	lstm_task	task;
-	int			k,
-				r;
+	int			r;
 
 	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax)
 	{
@@ -462,9 +488,7 @@ mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
 		return;
 	}
 
-	for (k = 0; k < G; k++)
-		bias[k] = ws->gs[k] * (b[k] + (k >= 2 * H && k < 3 * H ?
-									   MG_FORGET_BIAS : 0.0f));
+	mg_lstm_set_bias(ws, params);
 
 	/* initial state (h0 lives beside x_0 in xh only) */
 	if (c0)
@@ -552,4 +576,60 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 		task.db = db;
 		mg_par_run(task.np, bias_piece, &task);
 	}
+}
+
+/*
+ * Forward pass over rows [r0, r1) of a batch of B, zero initial state, in
+ * the calling thread; see mimgan_core.h.  Rows are independent, so the
+ * result for a row is the one mg_lstm_forward computes for it.
+ */
+void
+mg_lstm_forward_rows(mg_lstm_ws *ws, const float *params, int T, int B,
+					 int r0, int r1, const float *X, float *Hout)
+{
+	int			in = ws->in;
+	int			H = ws->H;
+	lstm_task	task;
+	int			r;
+
+	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax || r0 < 0 ||
+		r1 > B || r0 >= r1)
+		return;
+	memset(ws->c + (size_t) r0 * H, 0, (size_t) (r1 - r0) * H * sizeof(float));
+	for (r = r0; r < r1; r++)
+		memset(ws->xh + (size_t) r * (in + H) + in, 0, (size_t) H * sizeof(float));
+	memset(&task, 0, sizeof(task));
+	task.ws = ws;
+	task.W = params;
+	task.X = X;
+	task.Hout = Hout;
+	task.T = T;
+	task.B = B;
+	forward_rows(&task, r0, r1 - r0);
+}
+
+/*
+ * Backward over rows [r0, r1) after mg_lstm_forward_rows on them, without
+ * parameter gradients, in the calling thread; see mimgan_core.h.
+ */
+void
+mg_lstm_backward_rows(mg_lstm_ws *ws, const float *params, int T, int B,
+					  int r0, int r1, const float *dH, float *dX)
+{
+	int			H = ws->H;
+	lstm_task	task;
+
+	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax || r0 < 0 ||
+		r1 > B || r0 >= r1)
+		return;
+	memset(ws->dh + (size_t) r0 * H, 0, (size_t) (r1 - r0) * H * sizeof(float));
+	memset(ws->dc + (size_t) r0 * H, 0, (size_t) (r1 - r0) * H * sizeof(float));
+	memset(&task, 0, sizeof(task));
+	task.ws = ws;
+	task.W = params;
+	task.T = T;
+	task.B = B;
+	task.dH = dH;
+	task.dX = dX;
+	backward_rows(&task, r0, r1 - r0);
 }

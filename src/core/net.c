@@ -372,3 +372,131 @@ mg_net_backward(const mg_net_spec *spec, const float *params, mg_net_ws *ws,
 		dcur = ws->dbuf[cur];
 	}
 }
+
+/* Offset of the dense layer's parameters. */
+static size_t
+dense_offset(const mg_net_spec *spec)
+{
+	size_t		lp = 0;
+	int			l;
+
+	for (l = 0; l < spec->layers; l++)
+		lp += mg_lstm_nparams(layer_in(spec, l), spec->hidden);
+	return lp;
+}
+
+/* Set up what every row-range call shares; see mimgan_core.h. */
+void
+mg_net_prepare(const mg_net_spec *spec, const float *params, mg_net_ws *ws)
+{
+	const float *p = params;
+	int			l;
+
+	for (l = 0; l < spec->layers; l++)
+	{
+		mg_lstm_set_bias(ws->lws[l], p);
+		p += mg_lstm_nparams(layer_in(spec, l), spec->hidden);
+	}
+}
+
+/*
+ * Forward pass over rows [r0, r1) of X [T][B][in] into the same rows of
+ * Y; see mimgan_core.h.  The dense layer is one product per step over the
+ * range's rows (contiguous within a step).
+ */
+void
+mg_net_forward_rows(const mg_net_spec *spec, const float *params,
+					mg_net_ws *ws, int T, int B, int r0, int r1,
+					const float *X, float *Y)
+{
+	int			H = spec->hidden;
+	int			out = spec->out;
+	int			n = r1 - r0;
+	const float *p = params;
+	const float *x = X;
+	const float *Wo;
+	const float *bo;
+	int			l,
+				t,
+				k;
+	int64_t		q;
+
+	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax || r0 < 0 ||
+		r1 > B || n < 1)
+		return;
+	for (l = 0; l < spec->layers; l++)
+	{
+		mg_lstm_forward_rows(ws->lws[l], p, T, B, r0, r1, x, ws->hbuf[l]);
+		p += mg_lstm_nparams(layer_in(spec, l), H);
+		x = ws->hbuf[l];
+	}
+	Wo = p;
+	bo = p + (size_t) H * out;
+	for (t = 0; t < T; t++)
+	{
+		size_t		row0 = (size_t) t * B + r0;
+		float	   *y = ws->y + row0 * out;
+
+		mg_sgemm(0, 0, n, out, H, 1.0f, x + row0 * H, H, Wo, out, 0.0f, y, out);
+		for (q = 0; q < n; q++)
+			for (k = 0; k < out; k++)
+				y[q * out + k] += bo[k];
+		if (spec->out_act == MG_ACT_TANH)
+			mg_vtanh(y, y, (size_t) n * out);
+		memcpy(Y + row0 * out, y, (size_t) n * out * sizeof(float));
+	}
+}
+
+/*
+ * Backward over rows [r0, r1) after mg_net_forward_rows on them: dX gets
+ * those rows of dLoss/dX; no parameter gradients.  See mimgan_core.h.
+ */
+void
+mg_net_backward_rows(const mg_net_spec *spec, const float *params,
+					 mg_net_ws *ws, int T, int B, int r0, int r1,
+					 const float *dY, float *dX)
+{
+	int			H = spec->hidden;
+	int			out = spec->out;
+	int			n = r1 - r0;
+	size_t		lp = dense_offset(spec);
+	const float *Wo = params + lp;
+	float	   *dcur;
+	int			l,
+				t,
+				cur = 0;
+	size_t		q;
+
+	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax || r0 < 0 ||
+		r1 > B || n < 1)
+		return;
+	dcur = ws->dbuf[cur];
+	for (t = 0; t < T; t++)
+	{
+		size_t		row0 = (size_t) t * B + r0;
+		const float *da = dY + row0 * out;
+
+		/* through the output activation */
+		if (spec->out_act == MG_ACT_TANH)
+		{
+			const float *y = ws->y + row0 * out;
+			float	   *d = ws->da + row0 * out;
+
+			for (q = 0; q < (size_t) n * out; q++)
+				d[q] = da[q] * (1.0f - y[q] * y[q]);
+			da = d;
+		}
+		mg_sgemm(0, 1, n, H, out, 1.0f, da, out, Wo, out, 0.0f,
+				 dcur + row0 * H, H);
+	}
+	for (l = spec->layers - 1; l >= 0; l--)
+	{
+		float	   *dxin = l == 0 ? dX : ws->dbuf[1 - cur];
+
+		lp -= mg_lstm_nparams(layer_in(spec, l), H);	/* layer l's offset */
+		mg_lstm_backward_rows(ws->lws[l], params + lp, T, B, r0, r1, dcur,
+							  dxin);
+		cur = 1 - cur;
+		dcur = ws->dbuf[cur];
+	}
+}
