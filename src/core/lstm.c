@@ -278,6 +278,7 @@ typedef struct
 	int			np;
 	int			h0;				/* forward: h0 given; backward: dh0 wanted */
 	int			keep_dg;		/* backward: keep every step's dG (for dW) */
+	int			backward;		/* rows_piece: which pass */
 } lstm_task;
 
 /* Rows [*r0, *r0 + n) of piece p; returns n. */
@@ -329,16 +330,6 @@ forward_rows(const lstm_task *k, int64_t r0, int n)
 				memcpy(xt + ((size_t) k->B + r) * K + in, ht + (size_t) r * H,
 					   (size_t) H * sizeof(float));
 	}
-}
-
-static void
-forward_piece(void *arg, int p)
-{
-	const lstm_task *k = arg;
-	int64_t		r0;
-	int			n = piece_rows(k, p, &r0);
-
-	forward_rows(k, r0, n);
 }
 
 /* Backward through all T steps for rows [r0, r0 + n) of the batch. */
@@ -397,14 +388,29 @@ backward_rows(const lstm_task *k, int64_t r0, int n)
 	}
 }
 
+/* Piece p of a forward or a backward call. */
 static void
-backward_piece(void *arg, int p)
+rows_piece(void *arg, int p)
 {
 	const lstm_task *k = arg;
 	int64_t		r0;
 	int			n = piece_rows(k, p, &r0);
 
-	backward_rows(k, r0, n);
+	if (k->backward)
+		backward_rows(k, r0, n);
+	else
+		forward_rows(k, r0, n);
+}
+
+/* A task with everything unset but the layer, its parameters and shape. */
+static void
+task_init(lstm_task *task, mg_lstm_ws *ws, const float *params, int T, int B)
+{
+	memset(task, 0, sizeof(*task));
+	task->ws = ws;
+	task->W = params;
+	task->T = T;
+	task->B = B;
 }
 
 /* acc[c] = sum over rows of dg[q][c] for c in [c0, c1), in double, rows
@@ -506,15 +512,12 @@ mg_lstm_forward(mg_lstm_ws *ws, const float *params, int T, int B,
 	}
 
 	/* the recurrence, rows of the batch in pieces */
-	task.ws = ws;
-	task.W = params;
+	task_init(&task, ws, params, T, B);
 	task.X = X;
 	task.Hout = Hout;
-	task.T = T;
-	task.B = B;
 	task.np = mg_par_pieces(B);
 	task.h0 = h0 != NULL;
-	mg_par_run(task.np, forward_piece, &task);
+	mg_par_run(task.np, rows_piece, &task);
 }
 
 /*
@@ -549,16 +552,14 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 	memset(ws->dh, 0, bh * sizeof(float));
 	memset(ws->dc, 0, bh * sizeof(float));
 
-	task.ws = ws;
-	task.W = params;
-	task.T = T;
-	task.B = B;
+	task_init(&task, ws, params, T, B);
 	task.np = mg_par_pieces(B);
 	task.h0 = dh0 != NULL;
 	task.dH = dH;
 	task.dX = dX;
 	task.keep_dg = dparams != NULL;
-	mg_par_run(task.np, backward_piece, &task);
+	task.backward = 1;
+	mg_par_run(task.np, rows_piece, &task);
 	if (dh0)
 		memcpy(dh0, ws->dh, bh * sizeof(float));
 	if (dc0)
@@ -598,13 +599,9 @@ mg_lstm_forward_rows(mg_lstm_ws *ws, const float *params, int T, int B,
 	memset(ws->c + (size_t) r0 * H, 0, (size_t) (r1 - r0) * H * sizeof(float));
 	for (r = r0; r < r1; r++)
 		memset(ws->xh + (size_t) r * (in + H) + in, 0, (size_t) H * sizeof(float));
-	memset(&task, 0, sizeof(task));
-	task.ws = ws;
-	task.W = params;
+	task_init(&task, ws, params, T, B);
 	task.X = X;
 	task.Hout = Hout;
-	task.T = T;
-	task.B = B;
 	forward_rows(&task, r0, r1 - r0);
 }
 
@@ -624,11 +621,7 @@ mg_lstm_backward_rows(mg_lstm_ws *ws, const float *params, int T, int B,
 		return;
 	memset(ws->dh + (size_t) r0 * H, 0, (size_t) (r1 - r0) * H * sizeof(float));
 	memset(ws->dc + (size_t) r0 * H, 0, (size_t) (r1 - r0) * H * sizeof(float));
-	memset(&task, 0, sizeof(task));
-	task.ws = ws;
-	task.W = params;
-	task.T = T;
-	task.B = B;
+	task_init(&task, ws, params, T, B);
 	task.dH = dH;
 	task.dX = dX;
 	backward_rows(&task, r0, r1 - r0);
