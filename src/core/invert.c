@@ -461,6 +461,13 @@ batch_outputs(inv_state *s, const mg_model *model, int B,
 				j,
 				c;
 	const mg_prep *p = model->prep;
+	const float *scale = model->resid_scale;
+	int			agg = model->cfg.resid_agg;
+
+	/* zscore: spread[m] and centre[m] follow the scales */
+	const float *spread = (scale && model->cfg.resid_norm == MG_RESID_ZSCORE) ?
+		scale + m : NULL;
+	const float *centre = spread ? spread + m : NULL;
 
 	if (dis)
 	{
@@ -481,8 +488,6 @@ batch_outputs(inv_state *s, const mg_model *model, int B,
 			size_t		off = ((size_t) t * B + i) * k;
 			double		sr = 0.0;
 			const float *ex = E ? E + (size_t) (starts[s->win[i]] + t) * m : NULL;
-			const float *scale = model->resid_scale;
-			int			agg = model->cfg.resid_agg;
 			float	   *dst;
 
 			if (rout == NULL && scale == NULL && agg == MG_AGG_MEAN)
@@ -516,12 +521,6 @@ batch_outputs(inv_state *s, const mg_model *model, int B,
 
 			if (scale || agg != MG_AGG_MEAN)
 			{
-				/* zscore: spread[m] and centre[m] follow the scales */
-				const float *spread =
-					(scale && model->cfg.resid_norm == MG_RESID_ZSCORE) ?
-					scale + m : NULL;
-				const float *centre = spread ? spread + m : NULL;
-
 				if (spread && agg == MG_AGG_MAX)
 					sr = -HUGE_VAL;	/* centred columns may all be negative */
 				/* rec combines the (scaled) columns: mean, rms or max */

@@ -579,6 +579,14 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 	}
 }
 
+/* Whether rows [r0, r1) of a batch of B over T steps fit the workspace. */
+static int
+rows_fit(const mg_lstm_ws *ws, int T, int B, int r0, int r1)
+{
+	return T >= 1 && B >= 1 && T <= ws->Tmax && B <= ws->Bmax && r0 >= 0 &&
+		r1 <= B && r0 < r1;
+}
+
 /*
  * Forward pass over rows [r0, r1) of a batch of B, zero initial state, in
  * the calling thread; see mimgan_core.h.  Rows are independent, so the
@@ -588,17 +596,13 @@ void
 mg_lstm_forward_rows(mg_lstm_ws *ws, const float *params, int T, int B,
 					 int r0, int r1, const float *X, float *Hout)
 {
-	int			in = ws->in;
 	int			H = ws->H;
 	lstm_task	task;
-	int			r;
 
-	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax || r0 < 0 ||
-		r1 > B || r0 >= r1)
+	if (!rows_fit(ws, T, B, r0, r1))
 		return;
+	/* c_0 = 0; h_0 = 0 is never read: step 0's product uses x_0 alone */
 	memset(ws->c + (size_t) r0 * H, 0, (size_t) (r1 - r0) * H * sizeof(float));
-	for (r = r0; r < r1; r++)
-		memset(ws->xh + (size_t) r * (in + H) + in, 0, (size_t) H * sizeof(float));
 	task_init(&task, ws, params, T, B);
 	task.X = X;
 	task.Hout = Hout;
@@ -616,8 +620,7 @@ mg_lstm_backward_rows(mg_lstm_ws *ws, const float *params, int T, int B,
 	int			H = ws->H;
 	lstm_task	task;
 
-	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax || r0 < 0 ||
-		r1 > B || r0 >= r1)
+	if (!rows_fit(ws, T, B, r0, r1))
 		return;
 	memset(ws->dh + (size_t) r0 * H, 0, (size_t) (r1 - r0) * H * sizeof(float));
 	memset(ws->dc + (size_t) r0 * H, 0, (size_t) (r1 - r0) * H * sizeof(float));

@@ -223,29 +223,59 @@ typedef struct net_task
 	float	   *Y;
 } net_task;
 
+/* Offset of the dense layer's parameters. */
+static size_t
+dense_offset(const mg_net_spec *spec)
+{
+	size_t		lp = 0;
+	int			l;
+
+	for (l = 0; l < spec->layers; l++)
+		lp += mg_lstm_nparams(layer_in(spec, l), spec->hidden);
+	return lp;
+}
+
+/*
+ * n consecutive rows y of the dense layer's product: add the bias, apply
+ * the activation in place and copy them to Y.
+ */
+static void
+out_rows(const mg_net_spec *spec, const float *bo, float *y, size_t n,
+		 float *Y)
+{
+	int			out = spec->out;
+	size_t		q;
+	int			k;
+
+	for (q = 0; q < n; q++)
+		for (k = 0; k < out; k++)
+			y[q * out + k] += bo[k];
+	if (spec->out_act == MG_ACT_TANH)
+		mg_vtanh(y, y, n * out);
+	memcpy(Y, y, n * out * sizeof(float));
+}
+
+/* d = dY tanh'(a) = dY (1 - y^2) for n values (y = tanh(a)). */
+static void
+tanh_grad(float *d, const float *dY, const float *y, size_t n)
+{
+	size_t		q;
+
+	for (q = 0; q < n; q++)
+		d[q] = dY[q] * (1.0f - y[q] * y[q]);
+}
+
 static void
 out_piece(void *arg, int p)
 {
 	const net_task *t = arg;
 	int			out = t->spec->out;
 	int64_t		r0,
-				r1,
-				q;
-	int			k;
-	float	   *y;
+				r1;
 
 	mg_par_bounds((int64_t) t->rows, t->np, p, &r0, &r1);
-	y = t->ws->y + r0 * out;
-	for (q = r0; q < r1; q++)
-	{
-		float	   *yr = t->ws->y + q * out;
-
-		for (k = 0; k < out; k++)
-			yr[k] += t->bo[k];
-	}
-	if (t->spec->out_act == MG_ACT_TANH)
-		mg_vtanh(y, y, (size_t) (r1 - r0) * out);
-	memcpy(t->Y + r0 * out, y, (size_t) (r1 - r0) * out * sizeof(float));
+	out_rows(t->spec, t->bo, t->ws->y + r0 * out, (size_t) (r1 - r0),
+			 t->Y + r0 * out);
 }
 
 /* Forward pass X [T][B][in] -> Y [T][B][out]; see mimgan_core.h. */
@@ -316,20 +346,13 @@ mg_net_backward(const mg_net_spec *spec, const float *params, mg_net_ws *ws,
 				dX[q] = NAN;
 		return;
 	}
-	/* parameter offset of the dense layer */
-	lp = 0;
-	for (l = 0; l < L; l++)
-		lp += mg_lstm_nparams(layer_in(spec, l), H);
+	lp = dense_offset(spec);
 	Wo = params + lp;
 
 	/* through the output activation */
 	if (spec->out_act == MG_ACT_TANH)
 	{
-		const float *y = ws->y;
-		float	   *d = ws->da;
-
-		for (q = 0; q < rows * out; q++)
-			d[q] = dY[q] * (1.0f - y[q] * y[q]);
+		tanh_grad(ws->da, dY, ws->y, rows * out);
 		da = ws->da;
 	}
 	else
@@ -373,18 +396,6 @@ mg_net_backward(const mg_net_spec *spec, const float *params, mg_net_ws *ws,
 	}
 }
 
-/* Offset of the dense layer's parameters. */
-static size_t
-dense_offset(const mg_net_spec *spec)
-{
-	size_t		lp = 0;
-	int			l;
-
-	for (l = 0; l < spec->layers; l++)
-		lp += mg_lstm_nparams(layer_in(spec, l), spec->hidden);
-	return lp;
-}
-
 /* Set up what every row-range call shares; see mimgan_core.h. */
 void
 mg_net_prepare(const mg_net_spec *spec, const float *params, mg_net_ws *ws)
@@ -417,9 +428,7 @@ mg_net_forward_rows(const mg_net_spec *spec, const float *params,
 	const float *Wo;
 	const float *bo;
 	int			l,
-				t,
-				k;
-	int64_t		q;
+				t;
 
 	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax || r0 < 0 ||
 		r1 > B || n < 1)
@@ -438,12 +447,7 @@ mg_net_forward_rows(const mg_net_spec *spec, const float *params,
 		float	   *y = ws->y + row0 * out;
 
 		mg_sgemm(0, 0, n, out, H, 1.0f, x + row0 * H, H, Wo, out, 0.0f, y, out);
-		for (q = 0; q < n; q++)
-			for (k = 0; k < out; k++)
-				y[q * out + k] += bo[k];
-		if (spec->out_act == MG_ACT_TANH)
-			mg_vtanh(y, y, (size_t) n * out);
-		memcpy(Y + row0 * out, y, (size_t) n * out * sizeof(float));
+		out_rows(spec, bo, y, (size_t) n, Y + row0 * out);
 	}
 }
 
@@ -465,7 +469,6 @@ mg_net_backward_rows(const mg_net_spec *spec, const float *params,
 	int			l,
 				t,
 				cur = 0;
-	size_t		q;
 
 	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax || r0 < 0 ||
 		r1 > B || n < 1)
@@ -479,12 +482,9 @@ mg_net_backward_rows(const mg_net_spec *spec, const float *params,
 		/* through the output activation */
 		if (spec->out_act == MG_ACT_TANH)
 		{
-			const float *y = ws->y + row0 * out;
-			float	   *d = ws->da + row0 * out;
-
-			for (q = 0; q < (size_t) n * out; q++)
-				d[q] = da[q] * (1.0f - y[q] * y[q]);
-			da = d;
+			tanh_grad(ws->da + row0 * out, da, ws->y + row0 * out,
+					  (size_t) n * out);
+			da = ws->da + row0 * out;
 		}
 		mg_sgemm(0, 1, n, H, out, 1.0f, da, out, Wo, out, 0.0f,
 				 dcur + row0 * H, H);
