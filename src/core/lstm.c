@@ -15,7 +15,12 @@
  * [x_t, h_{t-1}] W for all four gates (no separate thin input projection
  * with K = in), followed by a contiguous elementwise pass.  The workspace
  * keeps the gate activations, c_t and tanh(c_t) of every step; h_t goes to
- * the caller's output and, beside x_{t+1}, into xh.
+ * the caller's output and, beside x_{t+1}, into xh.  A step's product goes
+ * to the rows' slot of dG (free during the forward pass, small enough to
+ * stay in cache) and the elementwise pass reads it from there and writes
+ * the activations once, so the large activation array is not also cleared
+ * and re-read by the sgemm.  The row-range forward (the inversion, no
+ * weight gradients) keeps only two xh steps, in turn.
  * Backward: per step the elementwise gate gradients dG_t and one sgemm
  * dG_t W^T giving [dx_t, dh_{t-1}] at once; after the loop dW = xh^T dG is
  * one sgemm for Wx and Wh together and db is a column sum of dG
@@ -39,7 +44,8 @@ struct mg_lstm_ws
 	int			Tmax;
 	int			Bmax;
 	float	   *act;			/* [T][B][4H] gate activations i, j, f, o */
-	float	   *dg;				/* [T][B][4H] gate pre-activation gradients */
+	float	   *dg;				/* [T][B][4H] gate pre-activation gradients;
+								 * forward: rows [B][4H] hold a step's product */
 	float	   *c;				/* [T+1][B][H] cell states, slot 0 = c0 */
 	float	   *tc;				/* [T][B][H] tanh(c_t) */
 	float	   *dh;				/* [B][H] dLoss/dh_{t-1} carried back */
@@ -147,8 +153,8 @@ fill_nan(float *x, size_t n)
 }
 
 /*
- * One step for all B rows: gate pre-activations g [B][4H] (X Wx + h Wh)
- * become activations in place, then c = f c_prev + i j, tc = tanh(c),
+ * One step for all B rows: gate pre-activations gin [B][4H] (X Wx + h Wh)
+ * become activations g [B][4H], then c = f c_prev + i j, tc = tanh(c),
  * h = o tc.  Every gate goes through one tanh kernel over whole blocks of
  * the row, y = s tanh(s x + bias) + 1 - s with the per-column scale s = gs
  * (bias already scaled by it): tanh(x) for j (s = 1) and
@@ -158,9 +164,10 @@ fill_nan(float *x, size_t n)
  */
 MG_VEC_CLONES
 static void
-step_forward(int H, int B, float *restrict g, const float *restrict gs,
-			 const float *restrict bias, const float *restrict cprev,
-			 float *restrict c, float *restrict tc, float *restrict h)
+step_forward(int H, int B, const float *restrict gin, float *restrict g,
+			 const float *restrict gs, const float *restrict bias,
+			 const float *restrict cprev, float *restrict c,
+			 float *restrict tc, float *restrict h)
 {
 	int			G = 4 * H;
 	int			r,
@@ -171,6 +178,7 @@ step_forward(int H, int B, float *restrict g, const float *restrict gs,
 
 	for (r = 0; r < B; r++)
 	{
+		const float *gi = gin + (size_t) r * G;
 		float	   *gr = g + (size_t) r * G;
 		const float *cp = cprev + (size_t) r * H;
 		float	   *cr = c + (size_t) r * H;
@@ -180,7 +188,7 @@ step_forward(int H, int B, float *restrict g, const float *restrict gs,
 		for (k0 = 0; k0 + MG_VBLK <= G; k0 += MG_VBLK)
 		{
 			for (k = 0; k < MG_VBLK; k++)
-				x[k] = gs[k0 + k] * gr[k0 + k] + bias[k0 + k];
+				x[k] = gs[k0 + k] * gi[k0 + k] + bias[k0 + k];
 			tanh_rat_block(y, x);
 			for (k = 0; k < MG_VBLK; k++)
 				gr[k0 + k] = gs[k0 + k] * y[k] + (1.0f - gs[k0 + k]);
@@ -188,7 +196,7 @@ step_forward(int H, int B, float *restrict g, const float *restrict gs,
 		if (k0 < G)
 		{
 			for (k = 0; k < MG_VBLK; k++)
-				x[k] = k0 + k < G ? gs[k0 + k] * gr[k0 + k] + bias[k0 + k] : 0.0f;
+				x[k] = k0 + k < G ? gs[k0 + k] * gi[k0 + k] + bias[k0 + k] : 0.0f;
 			tanh_rat_block(y, x);
 			for (k = 0; k < G - k0; k++)
 				gr[k0 + k] = gs[k0 + k] * y[k] + (1.0f - gs[k0 + k]);
@@ -278,6 +286,7 @@ typedef struct
 	int			np;
 	int			h0;				/* forward: h0 given; backward: dh0 wanted */
 	int			keep_dg;		/* backward: keep every step's dG (for dW) */
+	int			roll_xh;		/* forward: no dW follows, two xh slots */
 	int			backward;		/* rows_piece: which pass */
 } lstm_task;
 
@@ -309,7 +318,13 @@ forward_rows(const lstm_task *k, int64_t r0, int n)
 	for (t = 0; t < k->T; t++)
 	{
 		size_t		row0 = (size_t) t * k->B + r0;
-		float	   *xt = ws->xh + row0 * K;
+		/* without weight gradients two xh slots take turns */
+		float	   *xt = ws->xh + (k->roll_xh ? (size_t) (t & 1) * k->B + r0 :
+								   row0) * K;
+		float	   *xn = ws->xh + (k->roll_xh ? (size_t) ((t + 1) & 1) * k->B + r0 :
+								   row0 + k->B) * K;
+		/* the product lands in the piece's dG slot, which stays in cache */
+		float	   *pg = ws->dg + (size_t) r0 * G;
 		float	   *gt = ws->act + row0 * G;
 		const float *cprev = ws->c + (size_t) t * bh + r0 * H;
 		float	   *ct = ws->c + (size_t) (t + 1) * bh + r0 * H;
@@ -322,12 +337,12 @@ forward_rows(const lstm_task *k, int64_t r0, int n)
 				   (size_t) in * sizeof(float));
 		/* all four gates at once; the zero initial state adds nothing */
 		mg_sgemm(0, 0, n, G, (t > 0 || k->h0) ? K : in, 1.0f, xt, K, k->W, G,
-				 0.0f, gt, G);
-		step_forward(H, n, gt, ws->gs, ws->bias, cprev, ct, tct, ht);
+				 0.0f, pg, G);
+		step_forward(H, n, pg, gt, ws->gs, ws->bias, cprev, ct, tct, ht);
 		/* h_t beside x_{t+1} */
 		if (t + 1 < k->T)
 			for (r = 0; r < n; r++)
-				memcpy(xt + ((size_t) k->B + r) * K + in, ht + (size_t) r * H,
+				memcpy(xn + (size_t) r * K + in, ht + (size_t) r * H,
 					   (size_t) H * sizeof(float));
 	}
 }
@@ -606,6 +621,7 @@ mg_lstm_forward_rows(mg_lstm_ws *ws, const float *params, int T, int B,
 	task_init(&task, ws, params, T, B);
 	task.X = X;
 	task.Hout = Hout;
+	task.roll_xh = 1;
 	forward_rows(&task, r0, r1 - r0);
 }
 
