@@ -24,9 +24,10 @@
  *   score     scoring windows/s: plain 100-step Adam inversion (tol 0, no
  *             warm start), timed as the whole call and as
  *             torch_reference.py times its own (the median step after two
- *             warm-up steps, times 100, plus the final pass), warm start (stride-1 windows dealt round-robin,
- *             same 100 steps; and with 10 steps), encoder (a model trained
- *             with encoder = 1: E(x) alone, and E(x) + 5 refinement steps)
+ *             warm-up steps, times 100, plus the final pass); warm start
+ *             (stride-1 windows dealt round-robin, same 100 steps; and
+ *             with 10 steps); encoder (a model trained with encoder = 1:
+ *             E(x) alone, and E(x) + 5 refinement steps)
  *   scale     training time on 10k, 100k and 1M-row tables (38 features,
  *             seq_len 30, mimgan's default configuration with encoder off,
  *             1 epoch, training stride --scale-step, default 10)
@@ -657,11 +658,12 @@ cmp_double(const void *a, const void *b)
 }
 
 /*
- * Seconds to score nw windows, the whole call.  With med: *med = the time torch_reference.py's protocol gives,
- * iters times the median step after two warm-up steps, plus the final
- * pass from the last stamp to the end (G forward, D, scores); setup before
- * the first step is left out, as the reference leaves out building its
- * tensors.  *med is -1 when the windows took more than one batch.
+ * Seconds to score nw windows, the whole call.  With med: *med = the time
+ * by torch_reference.py's protocol, iters times the median step after two
+ * warm-up steps, plus the final pass from the last stamp to the end
+ * (G forward, D, scores); setup before the first step is left out, as the
+ * reference leaves out building its tensors.  *med is -1 when the windows
+ * took more than one batch.
  */
 static double
 time_score(const mg_model *mdl, const float *P, int64_t n, int64_t nw,
