@@ -24,8 +24,8 @@
  * Backward: per step the elementwise gate gradients dG_t and one sgemm
  * dG_t W^T giving [dx_t, dh_{t-1}] at once; after the loop dW = xh^T dG is
  * one sgemm for Wx and Wh together and db is a column sum of dG
- * accumulated in double.  The batch's rows run in pieces (mg_par), each
- * over all steps.  Nothing is allocated outside mg_lstm_ws_create.
+ * accumulated in double, piece by piece during the loop.  The batch's rows
+ * run in pieces (mg_par), each over all steps.  Nothing is allocated outside mg_lstm_ws_create.
  *
  * src/core/lstm.c
  *
@@ -54,7 +54,8 @@ struct mg_lstm_ws
 	float	   *dxh;			/* [B][in + H] dx_t and dh_{t-1} of one step */
 	float	   *bias;			/* [4H] gs * (b + forget bias on f) */
 	float	   *gs;				/* [4H] gate scale: 1, j columns 2 */
-	double	   *dbacc;			/* [4H] db accumulator */
+	double	   *dbacc;			/* [MG_PAR_MAX_PIECES][4H] db accumulators,
+								 * one per piece */
 };
 
 /* Number of floats of one layer: Wx, Wh, b. */
@@ -122,7 +123,8 @@ mg_lstm_ws_create(const mg_alloc *a, int in, int hidden, int T, int Bmax,
 	ws->dxh = mg_malloc(a, (size_t) Bmax * ((size_t) in + hidden), sizeof(float));
 	ws->bias = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
 	ws->gs = mg_malloc(a, 4 * (size_t) hidden, sizeof(float));
-	ws->dbacc = mg_malloc(a, 4 * (size_t) hidden, sizeof(double));
+	ws->dbacc = mg_malloc(a, (size_t) MG_PAR_MAX_PIECES * 4 * hidden,
+						  sizeof(double));
 	if (!ws->act || !ws->dg || !ws->c || !ws->tc || !ws->dh ||
 		!ws->dc || !ws->xh || !ws->dxh || !ws->bias || !ws->gs || !ws->dbacc)
 	{
@@ -266,11 +268,39 @@ step_backward(int H, int B, const float *restrict a,
 }
 
 /*
+ * acc[c] += dg[q][c] over rows q in order, for all G columns, in double
+ * (vectorised across columns).
+ */
+MG_VEC_CLONES
+static void
+add_rows(const float *restrict dg, int rows, int G, double *restrict acc)
+{
+	int			q,
+				c,
+				j;
+
+	for (q = 0; q < rows; q++)
+	{
+		const float *restrict row = dg + (size_t) q * G;
+
+		/* blocks of a known trip count, which gcc -O2 vectorises */
+		for (c = 0; c + 16 <= G; c += 16)
+			for (j = 0; j < 16; j++)
+				acc[c + j] += (double) row[c + j];
+		for (; c < G; c++)
+			acc[c] += (double) row[c];
+	}
+}
+
+/*
  * The recurrence of one LSTM call in pieces of the batch's rows
  * (mg_par_pieces(B), cut by mg_par_bounds): a row's steps depend on that
  * row alone, so each piece runs all T steps without waiting for the
- * others.  The weight gradients sum over all rows afterwards (sgemm cut
- * by columns, bias_piece by gate columns).
+ * others.  The bias gradient is summed by each piece over its rows while
+ * a step's dG is still in cache (one double accumulator per piece, added
+ * in piece order afterwards: the pieces depend on B alone, so the sum is
+ * the same for every thread count); dW sums over all rows afterwards
+ * (sgemm cut by columns).
  */
 typedef struct
 {
@@ -280,12 +310,12 @@ typedef struct
 	float	   *Hout;			/* forward: the output h_t of every step */
 	const float *dH;
 	float	   *dX;				/* backward: NULL when not wanted */
-	float	   *db;
 	int			T;
 	int			B;
 	int			np;
 	int			h0;				/* forward: h0 given; backward: dh0 wanted */
-	int			keep_dg;		/* backward: keep every step's dG (for dW) */
+	int			keep_dg;		/* backward: keep every step's dG (for dW),
+								 * and sum db into dbacc */
 	int			roll_xh;		/* forward: no dW follows, two xh slots */
 	int			backward;		/* rows_piece: which pass */
 } lstm_task;
@@ -347,9 +377,12 @@ forward_rows(const lstm_task *k, int64_t r0, int n)
 	}
 }
 
-/* Backward through all T steps for rows [r0, r0 + n) of the batch. */
+/*
+ * Backward through all T steps for rows [r0, r0 + n) of the batch; with
+ * weight gradients, acc [4H] gets the column sums of the rows' dG.
+ */
 static void
-backward_rows(const lstm_task *k, int64_t r0, int n)
+backward_rows(const lstm_task *k, int64_t r0, int n, double *acc)
 {
 	mg_lstm_ws *ws = k->ws;
 	int			in = ws->in;
@@ -360,6 +393,8 @@ backward_rows(const lstm_task *k, int64_t r0, int n)
 	int			t,
 				r;
 
+	if (acc)
+		memset(acc, 0, (size_t) G * sizeof(double));
 	if (n <= 0)
 		return;
 	for (t = k->T - 1; t >= 0; t--)
@@ -380,6 +415,8 @@ backward_rows(const lstm_task *k, int64_t r0, int n)
 
 		step_backward(H, n, ws->act + row0 * G, cprev, tct, dHt, dh,
 					  ws->dc + r0 * H, dgt);
+		if (acc)
+			add_rows(dgt, n, G, acc);
 		if (k->dX && want_dh)
 		{
 			/* [dx_t, dh_{t-1}] = dG_t W^T in one product */
@@ -412,7 +449,8 @@ rows_piece(void *arg, int p)
 	int			n = piece_rows(k, p, &r0);
 
 	if (k->backward)
-		backward_rows(k, r0, n);
+		backward_rows(k, r0, n, k->keep_dg ?
+					  k->ws->dbacc + (size_t) p * 4 * k->ws->H : NULL);
 	else
 		forward_rows(k, r0, n);
 }
@@ -426,50 +464,6 @@ task_init(lstm_task *task, mg_lstm_ws *ws, const float *params, int T, int B)
 	task->W = params;
 	task->T = T;
 	task->B = B;
-}
-
-/* acc[c] = sum over rows of dg[q][c] for c in [c0, c1), in double, rows
- * in order (vectorised across columns). */
-MG_VEC_CLONES
-static void
-column_sums(const float *restrict dg, size_t rows, int G, int c0, int c1,
-			double *restrict acc)
-{
-	size_t		q;
-	int			c;
-
-	for (c = c0; c < c1; c++)
-		acc[c] = 0.0;
-	for (q = 0; q < rows; q++)
-	{
-		const float *restrict row = dg + q * G;
-		int			j;
-
-		/* blocks of a known trip count, which gcc -O2 vectorises */
-		for (c = c0; c + 16 <= c1; c += 16)
-			for (j = 0; j < 16; j++)
-				acc[c + j] += (double) row[c + j];
-		for (; c < c1; c++)
-			acc[c] += (double) row[c];
-	}
-}
-
-/* db += column sums of dG over all T * B rows, for the gate columns of
- * piece p: each column is summed in row order whatever the pieces. */
-static void
-bias_piece(void *arg, int p)
-{
-	const lstm_task *k = arg;
-	int			G = 4 * k->ws->H;
-	double	   *acc = k->ws->dbacc;
-	int64_t		c0,
-				c1,
-				c;
-
-	mg_par_bounds(G, k->np, p, &c0, &c1);
-	column_sums(k->ws->dg, (size_t) k->T * k->B, G, (int) c0, (int) c1, acc);
-	for (c = c0; c < c1; c++)
-		k->db[c] += (float) acc[c];
 }
 
 /* The scaled gate biases the steps add; see mimgan_core.h. */
@@ -586,11 +580,21 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 		float	   *dWh = dparams + (size_t) in * G;
 		float	   *db = dWh + (size_t) H * G;
 
+		int			c,
+					p;
+
 		/* [dWx; dWh] += xh^T dG: one product for both */
 		mg_par_sgemm(task.np, 1, 0, in + H, G, (int) rows, 1.0f, ws->xh, in + H,
 					 ws->dg, G, 1.0f, dWx, G);
-		task.db = db;
-		mg_par_run(task.np, bias_piece, &task);
+		/* db += the pieces' column sums, in piece order */
+		for (c = 0; c < G; c++)
+		{
+			double		sum = 0.0;
+
+			for (p = 0; p < task.np; p++)
+				sum += ws->dbacc[(size_t) p * G + c];
+			db[c] += (float) sum;
+		}
 	}
 }
 
@@ -643,5 +647,5 @@ mg_lstm_backward_rows(mg_lstm_ws *ws, const float *params, int T, int B,
 	task_init(&task, ws, params, T, B);
 	task.dH = dH;
 	task.dX = dX;
-	backward_rows(&task, r0, r1 - r0);
+	backward_rows(&task, r0, r1 - r0, NULL);
 }
