@@ -6,9 +6,11 @@
 #   1. the machine: CPU model, cores, AVX2 / AVX-512, OpenBLAS packages;
 #   2. the numerical core (test/bench/bench_core): sgemm rate on the LSTM
 #      shapes and the GEMM-only bound of an epoch, training windows/s (1 and
-#      2 BLAS threads, 2 mimgan threads), scoring windows/s (plain 100-step inversion, timed
-#      as the whole call and by torch_reference.py's protocol, the median
-#      step x 100 + the final pass; warm start, encoder), peak memory, training time on 10k/100k/1M rows;
+#      2 BLAS threads, 2 mimgan threads), scoring windows/s (plain
+#      100-step inversion, timed as the whole call and by
+#      torch_reference.py's protocol, the median step x 100 + the final
+#      pass; warm start, encoder), peak memory, training time on
+#      10k/100k/1M rows;
 #   3. torch_reference.py (Debian's python3-torch) in train and score mode at
 #      1 and 2 threads; OPENBLAS_CORETYPE=SkylakeX only on a CPU with
 #      AVX-512 (its kernels die with SIGILL elsewhere);
@@ -33,7 +35,8 @@
 #   MIMGAN_SPEED_CORE_ARGS  extra bench_core options (e.g. "--windows=1024")
 #   MIMGAN_SPEED_REPS       rounds of the compared measurements (default 2): round 1
 #                           is sections 2 and 3, each further round reruns mimgan's
-#                           training and plain scoring and torch's train and score,
+#                           training and plain scoring (1 thread and mimgan.threads;
+#                           not 2 OpenBLAS threads) and torch's train and score,
 #                           interleaved; the summary takes each side's best round
 #   MIMGAN_SPEED_QUICK=1    small sizes everywhere (a smoke run of a minute or two)
 #   MIMGAN_SPEED_PORT       default 54341
@@ -220,7 +223,7 @@ fi
 
 # ---------------------------------------------------------------------------
 # 3b. further rounds of what the targets compare, interleaved (this VM's
-# speed moves by 10-20 % between minutes; the summary takes each side's
+# speed moves by 10-30 % between minutes; the summary takes each side's
 # best round, the same rule for both)
 # ---------------------------------------------------------------------------
 for rep in $(seq 2 "$REPS"); do
