@@ -25,7 +25,8 @@
  * dG_t W^T giving [dx_t, dh_{t-1}] at once; after the loop dW = xh^T dG is
  * one sgemm for Wx and Wh together and db is a column sum of dG
  * accumulated in double, piece by piece during the loop.  The batch's rows
- * run in pieces (mg_par), each over all steps.  Nothing is allocated outside mg_lstm_ws_create.
+ * run in pieces (mg_par), each over all steps.  Nothing is allocated
+ * outside mg_lstm_ws_create.
  *
  * src/core/lstm.c
  *
@@ -330,6 +331,14 @@ piece_rows(const lstm_task *k, int p, int64_t *r0)
 	return (int) (r1 - *r0);
 }
 
+/* Row of xh holding [x_t, h_{t-1}] of batch row r: two slots in turn
+ * with roll_xh, else one per step. */
+static size_t
+xh_row(const lstm_task *k, int t, int64_t r)
+{
+	return (k->roll_xh ? (size_t) (t & 1) : (size_t) t) * k->B + r;
+}
+
 /* All T steps of rows [r0, r0 + n) of the batch. */
 static void
 forward_rows(const lstm_task *k, int64_t r0, int n)
@@ -349,10 +358,7 @@ forward_rows(const lstm_task *k, int64_t r0, int n)
 	{
 		size_t		row0 = (size_t) t * k->B + r0;
 		/* without weight gradients two xh slots take turns */
-		float	   *xt = ws->xh + (k->roll_xh ? (size_t) (t & 1) * k->B + r0 :
-								   row0) * K;
-		float	   *xn = ws->xh + (k->roll_xh ? (size_t) ((t + 1) & 1) * k->B + r0 :
-								   row0 + k->B) * K;
+		float	   *xt = ws->xh + xh_row(k, t, r0) * K;
 		/* the product lands in the piece's dG slot, which stays in cache */
 		float	   *pg = ws->dg + (size_t) r0 * G;
 		float	   *gt = ws->act + row0 * G;
@@ -371,9 +377,13 @@ forward_rows(const lstm_task *k, int64_t r0, int n)
 		step_forward(H, n, pg, gt, ws->gs, ws->bias, cprev, ct, tct, ht);
 		/* h_t beside x_{t+1} */
 		if (t + 1 < k->T)
+		{
+			float	   *xn = ws->xh + xh_row(k, t + 1, r0) * K;
+
 			for (r = 0; r < n; r++)
 				memcpy(xn + (size_t) r * K + in, ht + (size_t) r * H,
 					   (size_t) H * sizeof(float));
+		}
 	}
 }
 
@@ -545,6 +555,8 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 	size_t		bh = (size_t) B * H;
 	size_t		rows = (size_t) T * B;
 	lstm_task	task;
+	int			c,
+				p;
 
 	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax)
 	{
@@ -579,9 +591,6 @@ mg_lstm_backward(mg_lstm_ws *ws, const float *params, int T, int B,
 		float	   *dWx = dparams;
 		float	   *dWh = dparams + (size_t) in * G;
 		float	   *db = dWh + (size_t) H * G;
-
-		int			c,
-					p;
 
 		/* [dWx; dWh] += xh^T dG: one product for both */
 		mg_par_sgemm(task.np, 1, 0, in + H, G, (int) rows, 1.0f, ws->xh, in + H,

@@ -396,6 +396,14 @@ mg_net_backward(const mg_net_spec *spec, const float *params, mg_net_ws *ws,
 	}
 }
 
+/* Whether rows [r0, r1) of a batch of B over T steps fit the workspace. */
+static int
+rows_fit(const mg_net_ws *ws, int T, int B, int r0, int r1)
+{
+	return T >= 1 && B >= 1 && T <= ws->Tmax && B <= ws->Bmax && r0 >= 0 &&
+		r1 <= B && r0 < r1;
+}
+
 /* Set up what every row-range call shares; see mimgan_core.h. */
 void
 mg_net_prepare(const mg_net_spec *spec, const float *params, mg_net_ws *ws)
@@ -430,8 +438,7 @@ mg_net_forward_rows(const mg_net_spec *spec, const float *params,
 	int			l,
 				t;
 
-	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax || r0 < 0 ||
-		r1 > B || n < 1)
+	if (!rows_fit(ws, T, B, r0, r1))
 		return;
 	for (l = 0; l < spec->layers; l++)
 	{
@@ -470,8 +477,7 @@ mg_net_backward_rows(const mg_net_spec *spec, const float *params,
 				t,
 				cur = 0;
 
-	if (T < 1 || B < 1 || T > ws->Tmax || B > ws->Bmax || r0 < 0 ||
-		r1 > B || n < 1)
+	if (!rows_fit(ws, T, B, r0, r1))
 		return;
 	dcur = ws->dbuf[cur];
 	for (t = 0; t < T; t++)
