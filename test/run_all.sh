@@ -40,6 +40,11 @@ PORT=${MIMGAN_TEST_PORT:-54329}
 SUITE_TIMEOUT=${MIMGAN_SUITE_TIMEOUT:-1800}
 SUITES=${MIMGAN_SUITES:-"unit valgrind fuzz regress pgtap tap"}
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+# The suites check mimgan's own kernel choice (mimgan.blas_coretype 'auto'
+# and explicit settings); an OPENBLAS_CORETYPE inherited from the caller's
+# environment would win over both (doc/architecture.md, "BLAS"), so the
+# tests and their servers run without it.
+unset OPENBLAS_CORETYPE
 
 TMPCHECK=$TOP/tmp_check
 

@@ -46,6 +46,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOP=$(pwd -P)
 BC=$TOP/test/bench/bench_core
+# Each side picks its OpenBLAS kernel without user action (mimgan's 'auto',
+# OpenBLAS's own detection in torch; SkylakeX is set for torch below only
+# on an AVX-512 CPU): an OPENBLAS_CORETYPE inherited from the caller would
+# decide for both, so it is dropped and reported.
+INHERITED_CORETYPE=${OPENBLAS_CORETYPE:-}
+unset OPENBLAS_CORETYPE
 TORCH_PY=${MIMGAN_SPEED_TORCH_PY:-$TOP/../shared/bench/torch_reference.py}
 [ -f "$TORCH_PY" ] || TORCH_PY=/work/shared/bench/torch_reference.py
 PORT=${MIMGAN_SPEED_PORT:-54341}
@@ -117,6 +123,7 @@ case " $FLAGS " in *" avx2 "*) HAS_AVX2=yes ;; esac
 case " $FLAGS " in *" avx512f "*) HAS_AVX512=yes ;; esac
 echo "machine: $MODEL, $CORES cores ($(lscpu | sed -n 's/^Thread(s) per core: *//p') thread(s) per core), AVX2 $HAS_AVX2, AVX-512F $HAS_AVX512, $(free -g | awk '/^Mem:/ {print $2}') GB RAM"
 echo "kernel: $(uname -r); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -n "$INHERITED_CORETYPE" ] && echo "OPENBLAS_CORETYPE=$INHERITED_CORETYPE was in the environment: unset for this run (each side picks its own kernel)"
 busy
 echo "OpenBLAS packages installed: $(dpkg-query -W -f '${db:Status-Abbrev}|${Package} ${Version}\n' 'libopenblas0*' 2>/dev/null |
 	awk -F'|' '$1 ~ /^ii/ { printf "%s%s", sep, $2; sep = "; " } END { print "" }')"
