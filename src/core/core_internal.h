@@ -32,6 +32,11 @@ extern void mg_dsyev(const char *jobz, const char *uplo, const int *n,
 					 double *a, const int *lda, double *w, double *work,
 					 const int *lwork, int *info);
 
+/* The median of the L*L entries of a symmetric, zero-diagonal matrix of
+ * entries >= 0 from its L(L-1)/2 entries above the diagonal, d (reordered
+ * in place); the value a full sort gives (invert.c). */
+extern double mg_sym_median(double *d, int L);
+
 /* Precision, recall and F1 of tp true and fp false positives among npos
  * positives (0 for an empty denominator, as sklearn's zero_division). */
 static inline void

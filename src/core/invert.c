@@ -65,7 +65,7 @@ typedef struct inv_state
 	int		   *done;			/* [Bt] */
 	int64_t    *prev_w;			/* [Bt] */
 	int64_t    *win;			/* [Bt] */
-	double	   *rowd;			/* [L*L] */
+	double	   *rowd;			/* [L(L-1)/2]: distances between rows */
 } inv_state;
 
 /* Defaults for scoring from the model's configuration. */
@@ -89,14 +89,87 @@ mg_score_opts_from_model(const mg_model *model, mg_score_opts *o)
 	o->attribution = c->attribution;
 }
 
-/* qsort comparator for doubles */
-static int
-cmp_double(const void *pa, const void *pb)
+/*
+ * The k-th smallest of v[0..n) (0-based), by Wirth's selection: on return
+ * v is partitioned around position k (v[i] <= v[k] for i < k, v[i] >=
+ * v[k] for i > k).  No NaN in v.
+ */
+static double
+select_kth(double *v, long n, long k)
 {
-	double		a = *(const double *) pa;
-	double		b = *(const double *) pb;
+	long		l = 0,
+				m = n - 1;
 
-	return (a > b) - (a < b);
+	while (l < m)
+	{
+		double		x = v[k];
+		long		i = l,
+					j = m;
+
+		do
+		{
+			while (v[i] < x)
+				i++;
+			while (x < v[j])
+				j--;
+			if (i <= j)
+			{
+				double		tmp = v[i];
+
+				v[i] = v[j];
+				v[j] = tmp;
+				i++;
+				j--;
+			}
+		} while (i <= j);
+		if (j < k)
+			l = i;
+		if (k < i)
+			m = j;
+	}
+	return v[k];
+}
+
+/*
+ * The median of the L*L entries of a symmetric matrix with a zero
+ * diagonal, given its L(L-1)/2 entries above the diagonal in d (reordered
+ * in place; entries >= 0).  Sorted, the L*L entries are the L zeros of
+ * the diagonal followed by each d twice (an off-diagonal zero equals a
+ * diagonal one), so entry p >= L of the sorted matrix is the
+ * ((p - L) / 2)-th smallest of d: the same value a full sort of the L*L
+ * entries gives, from a selection over half as many.
+ */
+double
+mg_sym_median(double *d, int L)
+{
+	long		n = (long) L * L;
+	long		m = (long) L * (L - 1) / 2;
+	long		p1 = (n % 2) ? n / 2 : n / 2 - 1;
+	long		p2 = n / 2;
+	double		a,
+				b;
+	long		i;
+
+	if (p2 < L)
+		return 0.0;				/* both middle entries on the diagonal */
+	b = select_kth(d, m, (p2 - L) / 2);
+	if (p1 == p2)
+		return b;
+	if (p1 < L)
+		a = 0.0;
+	else if ((p1 - L) / 2 == (p2 - L) / 2)
+		a = b;
+	else
+	{
+		/* the next smaller: the largest left of the selected position */
+		long		q = (p2 - L) / 2;
+
+		a = d[0];
+		for (i = 1; i < q; i++)
+			if (d[i] > a)
+				a = d[i];
+	}
+	return 0.5 * (a + b);
 }
 
 /*
@@ -111,12 +184,10 @@ window_sigma2(inv_state *s, int B, int i)
 	int			t,
 				u,
 				j;
-	size_t		n = (size_t) L * L;
+	long		q = 0;
 	double		med;
 
 	for (t = 0; t < L; t++)
-	{
-		s->rowd[(size_t) t * L + t] = 0.0;
 		for (u = t + 1; u < L; u++)
 		{
 			const float *a = s->X + ((size_t) t * B + i) * k;
@@ -125,13 +196,9 @@ window_sigma2(inv_state *s, int B, int i)
 
 			for (j = 0; j < k; j++)
 				d += ((double) a[j] - b[j]) * ((double) a[j] - b[j]);
-			d = sqrt(d);
-			s->rowd[(size_t) t * L + u] = d;
-			s->rowd[(size_t) u * L + t] = d;
+			s->rowd[q++] = sqrt(d);
 		}
-	}
-	qsort(s->rowd, n, sizeof(double), cmp_double);
-	med = (n % 2) ? s->rowd[n / 2] : 0.5 * (s->rowd[n / 2 - 1] + s->rowd[n / 2]);
+	med = mg_sym_median(s->rowd, L);
 	if (med < MG_SIGMA_FLOOR)
 		med = MG_SIGMA_FLOOR;
 	return med * med;
@@ -384,7 +451,9 @@ invert_batch(inv_state *s, const mg_model *model, int B,
 	for (i = 0; i < B; i++)
 	{
 		s->done[i] = 0;
-		s->sigma2[i] = (o->invert_tol > 0) ? window_sigma2(s, B, i) : 1.0;
+		/* the tolerance is checked only between steps */
+		s->sigma2[i] = (o->invert_tol > 0 && o->invert_iters > 0) ?
+			window_sigma2(s, B, i) : 1.0;
 	}
 	memset(&task, 0, sizeof(task));
 	task.s = s;

@@ -36,6 +36,7 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -258,6 +259,8 @@ MgReadSource(const MgReadSpec *spec)
 	SPIPlanPtr	plan;
 	Portal		portal;
 	double	   *vals;
+	Datum	   *dv = NULL;		/* one fetched row, deformed once */
+	bool	   *dn = NULL;
 
 	if (m < 1)
 		elog(ERROR, "MgReadSource called without columns");
@@ -330,6 +333,17 @@ MgReadSource(const MgReadSpec *spec)
 		tt = SPI_tuptable;
 		if (ntup == 0)
 			break;
+		if (dv == NULL)
+		{
+			/*
+			 * The series key is often NULL, and a tuple with a NULL cannot
+			 * use cached attribute offsets: reading its columns one at a
+			 * time walks the tuple from the start for each.  Deform each
+			 * row once instead.
+			 */
+			dv = MemoryContextAlloc(callerctx, sizeof(Datum) * tt->tupdesc->natts);
+			dn = MemoryContextAlloc(callerctx, sizeof(bool) * tt->tupdesc->natts);
+		}
 
 		for (r = 0; r < ntup; r++)
 		{
@@ -343,8 +357,11 @@ MgReadSource(const MgReadSpec *spec)
 			bool		new_series;
 			int64		row = src->nrows;
 
+			heap_deform_tuple(tup, td, dv, dn);
+
 			/* series change? */
-			d = SPI_getbinval(tup, td, 1, &isnull);
+			d = dv[0];
+			isnull = dn[0];
 			if (row == 0)
 				new_series = true;
 			else if (isnull || prev_series_null)
@@ -366,8 +383,7 @@ MgReadSource(const MgReadSpec *spec)
 			}
 
 			/* order value, then the model columns */
-			(void) SPI_getbinval(tup, td, 2, &isnull);
-			if (isnull)
+			if (dn[1])
 			{
 				missing = true;
 				bad_null = true;
@@ -375,8 +391,8 @@ MgReadSource(const MgReadSpec *spec)
 			}
 			for (i = 0; i < m; i++)
 			{
-				d = SPI_getbinval(tup, td, col_x + i, &isnull);
-				if (isnull)
+				d = dv[col_x + i - 1];
+				if (dn[col_x + i - 1])
 				{
 					vals[i] = 0;
 					if (!missing)
@@ -483,16 +499,16 @@ MgReadSource(const MgReadSpec *spec)
 			{
 				MemoryContext old;
 
-				d = SPI_getbinval(tup, td, col_row, &isnull);
 				old = MemoryContextSwitchTo(callerctx);
-				src->rows[row] = isnull ? (Datum) 0 : datumCopy(d, false, -1);
+				src->rows[row] = dn[col_row - 1] ? (Datum) 0 :
+					datumCopy(dv[col_row - 1], false, -1);
 				MemoryContextSwitchTo(old);
 			}
 			if (spec->label_col != NULL)
 			{
-				d = SPI_getbinval(tup, td, col_label, &isnull);
-				src->label_null[row] = isnull;
-				src->label[row] = isnull ? 0 : DatumGetFloat8(d);
+				src->label_null[row] = dn[col_label - 1];
+				src->label[row] = dn[col_label - 1] ? 0 :
+					DatumGetFloat8(dv[col_label - 1]);
 			}
 			src->nrows++;
 		}
@@ -507,6 +523,11 @@ MgReadSource(const MgReadSpec *spec)
 	src->series_start[src->nseries] = src->nvalid;
 	MemoryContextDelete(keyctx);
 	pfree(vals);
+	if (dv != NULL)
+	{
+		pfree(dv);
+		pfree(dn);
+	}
 	return src;
 }
 

@@ -229,6 +229,16 @@ inv_objective(const mg_net_spec *g, const float *p, mg_net_ws *ws, int T,
 }
 
 /* Inversion: gradient w.r.t. Z, convergence on windows G can produce. */
+/* qsort: doubles increasing */
+static int
+cmp_dbl(const void *pa, const void *pb)
+{
+	double		a = *(const double *) pa;
+	double		b = *(const double *) pb;
+
+	return (a > b) - (a < b);
+}
+
 void
 suite_invert(void)
 {
@@ -402,6 +412,66 @@ suite_invert(void)
 	free(X);
 	free(Y);
 	free(dY);
+
+	/*
+	 * The tolerance's sigma: the median of the L*L row distances from the
+	 * entries above the diagonal equals the median of the full matrix by
+	 * a sort, bit for bit, for odd and even L, with ties and zeros.
+	 */
+	{
+		int			Ls[] = {1, 2, 3, 4, 5, 8, 30, 31},
+					li,
+					bad_med = 0;
+
+		for (li = 0; li < (int) (sizeof(Ls) / sizeof(Ls[0])); li++)
+		{
+			int			L = Ls[li],
+						rep;
+
+			for (rep = 0; rep < 20; rep++)
+			{
+				double	   *full = malloc(sizeof(double) * L * L);
+				double	   *up = malloc(sizeof(double) * (L * L + 1));
+				int			t,
+							u,
+							q = 0;
+				size_t		n = (size_t) L * L;
+				double		want,
+							got;
+
+				for (t = 0; t < L; t++)
+				{
+					full[t * L + t] = 0.0;
+					for (u = t + 1; u < L; u++)
+					{
+						/* rep % 4 == 1: many ties; == 2: zeros too */
+						double		v = mg_rng_uniform(&r);
+
+						if (rep % 4 == 1)
+							v = floor(v * 3.0);
+						else if (rep % 4 == 2)
+							v = floor(v * 2.0) * v;
+						full[t * L + u] = full[u * L + t] = v;
+						up[q++] = v;
+					}
+				}
+				qsort(full, n, sizeof(double), cmp_dbl);
+				want = (n % 2) ? full[n / 2] :
+					0.5 * (full[n / 2 - 1] + full[n / 2]);
+				got = mg_sym_median(up, L);
+				if (memcmp(&want, &got, sizeof(double)) != 0)
+				{
+					if (bad_med++ == 0)
+						printf("  L %d rep %d: median %.17g, sort %.17g\n",
+							   L, rep, got, want);
+				}
+				free(full);
+				free(up);
+			}
+		}
+		CHECK(bad_med == 0, "symmetric median: %d of %d cases differ from a sort",
+			  bad_med, 20 * (int) (sizeof(Ls) / sizeof(Ls[0])));
+	}
 }
 
 /* Scoring series: mapping back, short series, warm start consistency. */
