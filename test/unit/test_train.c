@@ -533,6 +533,97 @@ suite_score(void)
 	CHECK(mg_score_series(mdl, a, &d, &o, NULL, sc2, NULL, NULL, NULL) == MG_OK, "score again");
 	CHECK(memcmp(sc, sc2, sizeof(double) * n) == 0, "scoring not deterministic");
 
+	/*
+	 * window_agg median and min: each row's dis and rec are the median or
+	 * minimum over the windows covering it, recomputed here from the
+	 * per-window values of the same windows (one chunk, so the same
+	 * inversion batches).
+	 */
+	{
+		int			L = mdl->cfg.seq_len;
+		int64_t		nw = mg_cut_windows(&d, L, o.step, NULL);
+		int64_t    *st = malloc(sizeof(int64_t) * nw);
+		float	   *wd = malloc(sizeof(float) * nw * L);
+		float	   *wr = malloc(sizeof(float) * nw * L);
+		float	   *bd = malloc(sizeof(float) * (L + 1));
+		float	   *br = malloc(sizeof(float) * (L + 1));
+		int			how,
+					agg_ok = 1,
+					differs = 0;
+
+		mg_cut_windows(&d, L, o.step, st);
+		CHECK(mg_score_raw_windows(mdl, a, X, n, st, nw, &o, NULL, wd, wr, NULL) == MG_OK,
+			  "per-window scores");
+		for (how = MG_WAGG_MEDIAN; how <= MG_WAGG_MIN; how++)
+		{
+			mg_score_opts oa = o;
+
+			oa.window_agg = how;
+			CHECK(mg_score_series(mdl, a, &d, &oa, NULL, sc2, di, re, NULL) == MG_OK,
+				  "score, window_agg %d", how);
+			for (i = 0; i < n1; i++)
+			{
+				int			c = 0,
+							u,
+							v;
+				int64_t		w;
+				double		ed,
+							er;
+
+				for (w = 0; w < nw; w++)
+					if (st[w] <= i && i < st[w] + L)
+					{
+						bd[c] = wd[w * L + (i - st[w])];
+						br[c++] = wr[w * L + (i - st[w])];
+					}
+				for (u = 0; u < c; u++)	/* selection sort, both arrays */
+					for (v = u + 1; v < c; v++)
+					{
+						float		x;
+
+						if (bd[v] < bd[u])
+						{
+							x = bd[u];
+							bd[u] = bd[v];
+							bd[v] = x;
+						}
+						if (br[v] < br[u])
+						{
+							x = br[u];
+							br[u] = br[v];
+							br[v] = x;
+						}
+					}
+				if (how == MG_WAGG_MIN)
+				{
+					ed = bd[0];
+					er = br[0];
+				}
+				else
+				{
+					ed = (c % 2) ? bd[c / 2] : 0.5 * ((double) bd[c / 2 - 1] + bd[c / 2]);
+					er = (c % 2) ? br[c / 2] : 0.5 * ((double) br[c / 2 - 1] + br[c / 2]);
+				}
+				if (c == 0 || di[i] != ed || re[i] != er ||
+					fabs(sc2[i] - (o.lambda * ed + (1 - o.lambda) * er)) > 1e-12)
+					agg_ok = 0;
+				if (sc2[i] != sc[i])
+					differs = 1;
+			}
+			CHECK(agg_ok, "window_agg %d: rows differ from the per-window values", how);
+			CHECK(differs, "window_agg %d gives the mean's scores", how);
+		}
+		o.window_agg = 7;
+		CHECK(mg_score_series(mdl, a, &d, &o, NULL, sc2, NULL, NULL, NULL) == MG_ERR_ARG,
+			  "unknown window_agg accepted");
+		o.window_agg = MG_WAGG_MEAN;
+		free(st);
+		free(wd);
+		free(wr);
+		free(bd);
+		free(br);
+	}
+
 	/* top indices */
 	{
 		float		v[5] = {0.1f, 0.5f, 0.5f, 0.9f, 0.0f};
