@@ -713,21 +713,7 @@ typedef struct mg_score_opts
 								 * many scored rows of a series (1: off) */
 	int			attribution;	/* mg_attribution of the resid outputs;
 								 * MG_ATTR_DEVIATION needs model->attr_scale */
-	int			window_agg;		/* mg_score_series: mg_window_agg, how the
-								 * windows covering a row combine */
 } mg_score_opts;
-
-/*
- * How mg_score_series maps the scores of the windows covering a row to the
- * row: their mean (the paper's eq. 23), median or minimum (the latter two
- * keep [n][covering windows] values: 8 (L + 1) bytes per row).
- */
-typedef enum mg_window_agg
-{
-	MG_WAGG_MEAN = 0,
-	MG_WAGG_MEDIAN = 1,
-	MG_WAGG_MIN = 2
-} mg_window_agg;
 
 /* Defaults taken from the model's configuration. */
 void		mg_score_opts_from_model(const mg_model *model, mg_score_opts *o);

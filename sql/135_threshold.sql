@@ -106,25 +106,5 @@ SELECT mimgan_train('thr_src', ARRAY['cpu'], 8, 'ts', 'host', 'thr_bad', '{"smoo
 SELECT count(*) FROM mimgan_score('thr_sm', NULL::thr_src, '{"smooth": 0}');
 SELECT count(*) FROM mimgan_score('thr_sm', NULL::thr_src, '{"smooth": "5"}');
 
--- window_agg: a row's score from the median or the minimum of the windows
--- covering it instead of their mean; score = lambda dis + (1 - lambda) rec
--- still holds, the minimum is never above the median, and rows change
-SELECT w.agg,
-       count(*) FILTER (WHERE abs(w.score - (0.2 * w.dis_score + 0.8 * w.rec_score)) > 1e-9) AS inconsistent,
-       count(*) FILTER (WHERE w.score <> s.score) > 0 AS changed,
-       count(*) AS scored
-FROM (SELECT 'median' AS agg, * FROM mimgan_score('thr_sm', NULL::thr_src, '{"smooth": 1, "window_agg": "median"}')
-      UNION ALL
-      SELECT 'min', * FROM mimgan_score('thr_sm', NULL::thr_src, '{"smooth": 1, "window_agg": "min"}')) w
-JOIN mimgan_score('thr_sm', NULL::thr_src, '{"smooth": 1}') s ON (s.r).ts = (w.r).ts AND (s.r).host = (w.r).host
-WHERE w.score IS NOT NULL GROUP BY w.agg ORDER BY w.agg;
-SELECT count(*) FILTER (WHERE mn.rec_score > md.rec_score) AS min_above_median
-FROM mimgan_score('thr_sm', NULL::thr_src, '{"window_agg": "min"}') mn
-JOIN mimgan_score('thr_sm', NULL::thr_src, '{"window_agg": "median"}') md
-  ON (mn.r).ts = (md.r).ts AND (mn.r).host = (md.r).host;
-SELECT count(*) FROM mimgan_score('thr_sm', NULL::thr_src, '{"window_agg": "max"}');
-SELECT count(*) FROM mimgan_score('thr_sm', NULL::thr_src, '{"window_agg": 1}');
-SELECT count(*) FROM mimgan_explain('thr_sm', NULL::thr_src, 100, 120, '{"series": "a", "smooth": 1, "window_agg": "median"}');
-
 DROP TABLE thr_src, thr_lab, thr_none;
 SELECT mimgan_drop(name) FROM (SELECT DISTINCT name FROM mimgan_models WHERE name LIKE 'thr_%' ORDER BY name) n;

@@ -87,7 +87,6 @@ mg_score_opts_from_model(const mg_model *model, mg_score_opts *o)
 	o->use_encoder = model->e_params != NULL;
 	o->smooth = c->smooth;
 	o->attribution = c->attribution;
-	o->window_agg = MG_WAGG_MEAN;
 }
 
 /*

@@ -18,29 +18,6 @@
 
 
 /*
- * The median (MG_WAGG_MEDIAN) or minimum of v[0..c), c >= 1; v is
- * reordered.  c is at most L + 1, so an insertion sort will do.
- */
-static double
-agg_values(float *v, int c, int how)
-{
-	int			i,
-				j;
-
-	for (i = 1; i < c; i++)
-	{
-		float		x = v[i];
-
-		for (j = i; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-	if (how == MG_WAGG_MIN)
-		return v[0];
-	return (c % 2) ? v[c / 2] : 0.5 * ((double) v[c / 2 - 1] + v[c / 2]);
-}
-
-/*
  * Score windows of raw rows; see mimgan_core.h.
  */
 mg_status
@@ -153,9 +130,6 @@ mg_score_series(const mg_model *model, const mg_alloc *a,
 	double	   *sdis = NULL;
 	double	   *srec = NULL;
 	float	   *cnt = NULL;
-	float	   *vdis = NULL;	/* [n][L + 1]: each covering window's value */
-	float	   *vrec = NULL;
-	int			agg;
 	mg_status	rc;
 
 	if (model == NULL || o == NULL || score == NULL)
@@ -170,9 +144,6 @@ mg_score_series(const mg_model *model, const mg_alloc *a,
 	m = model->m;
 	k = model->k;
 	n = data->n;
-	agg = o->window_agg;
-	if (agg != MG_WAGG_MEAN && agg != MG_WAGG_MEDIAN && agg != MG_WAGG_MIN)
-		return MG_ERR_ARG;
 
 	nwin = mg_cut_windows(data, L, o->step, NULL);
 	P = mg_malloc(a, (size_t) n, sizeof(float) * k);
@@ -185,15 +156,8 @@ mg_score_series(const mg_model *model, const mg_alloc *a,
 	cnt = mg_calloc(a, (size_t) n, sizeof(float));
 	if (resid)
 		wres = mg_malloc(a, (size_t) MG_SCORE_CHUNK * L, sizeof(float) * m);
-	if (agg != MG_WAGG_MEAN)
-	{
-		/* a row is covered by at most L windows (distinct starts within
-		 * L rows of it); one slot to spare */
-		vdis = mg_malloc(a, (size_t) n, sizeof(float) * (L + 1));
-		vrec = mg_malloc(a, (size_t) n, sizeof(float) * (L + 1));
-	}
 	if (!P || !E || !starts || !wdis || !wrec || !sdis || !srec || !cnt ||
-		(resid && !wres) || (agg != MG_WAGG_MEAN && (!vdis || !vrec)))
+		(resid && !wres))
 	{
 		rc = MG_ERR_NOMEM;
 		goto done;
@@ -223,18 +187,6 @@ mg_score_series(const mg_model *model, const mg_alloc *a,
 
 			for (t = 0; t < L; t++)
 			{
-				if (agg != MG_WAGG_MEAN)
-				{
-					size_t		slot = (size_t) (s + t) * (L + 1) + (size_t) cnt[s + t];
-
-					if (cnt[s + t] >= L + 1)
-					{
-						rc = MG_ERR_ARG;	/* cannot happen: distinct starts */
-						goto done;
-					}
-					vdis[slot] = wdis[w * L + t];
-					vrec[slot] = wrec[w * L + t];
-				}
 				sdis[s + t] += wdis[w * L + t];
 				srec[s + t] += wrec[w * L + t];
 				cnt[s + t] += 1.0f;
@@ -254,16 +206,8 @@ mg_score_series(const mg_model *model, const mg_alloc *a,
 	for (i = 0; i < n; i++)
 		if (cnt[i] > 0)
 		{
-			if (agg == MG_WAGG_MEAN)
-			{
-				sdis[i] /= cnt[i];
-				srec[i] /= cnt[i];
-			}
-			else
-			{
-				sdis[i] = agg_values(vdis + (size_t) i * (L + 1), (int) cnt[i], agg);
-				srec[i] = agg_values(vrec + (size_t) i * (L + 1), (int) cnt[i], agg);
-			}
+			sdis[i] /= cnt[i];
+			srec[i] /= cnt[i];
 		}
 	if (o->smooth > 1)
 	{
@@ -311,7 +255,5 @@ done:
 	mg_free(a, sdis);
 	mg_free(a, srec);
 	mg_free(a, cnt);
-	mg_free(a, vdis);
-	mg_free(a, vrec);
 	return rc;
 }

@@ -119,7 +119,6 @@ static const MgOptDef score_opts[] = {
 	{"smooth", MG_OPT_INT, NULL, "an integer from 1 to 10000 (1: off)"},
 	{"per_series", MG_OPT_BOOL, NULL, "true or false (false: the shared model only)"},
 	{"attribution", MG_OPT_ENUM, "residual|deviation", "'residual' or 'deviation'"},
-	{"window_agg", MG_OPT_ENUM, "mean|median|min", "'mean', 'median' or 'min'"},
 	{NULL, 0, NULL, NULL}
 };
 
@@ -666,8 +665,6 @@ MgParseScoreOptionsBatch(Jsonb *opts, const mg_model *model,
 		}
 		else if (strcmp(k, "invert_optim") == 0)
 			o->invert_optim = (int) v->i;
-		else if (strcmp(k, "window_agg") == 0)
-			o->window_agg = (int) v->i;
 		else if (strcmp(k, "warm_start") == 0)
 			o->warm_start = (int) v->i;
 		else if (strcmp(k, "lambda") == 0)

@@ -442,12 +442,6 @@ MgScoreRange(const char *model_spec, Oid relid, Jsonb *options,
 				 errmsg("score smoothing (smooth %d) is not supported for a range of model \"%s\"",
 						res->opts.smooth, model_spec),
 				 errhint("Pass options => '{\"smooth\": 1}' to explain or plot unsmoothed scores, or use mimgan_score for smoothed ones.")));
-	if (res->opts.window_agg != MG_WAGG_MEAN)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("option \"window_agg\" other than 'mean' is not supported for a range of model \"%s\"",
-						model_spec),
-				 errhint("Explain or plot with the mean over windows, or use mimgan_score for another aggregate.")));
 	if (res->opts.step > L)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
