@@ -79,12 +79,6 @@ void
 mg_config_default(mg_config *cfg)
 {
 	mg_config_paper(cfg);
-	/*
-	 * G minimises E[e^{1 - D(G(z))}] instead of maximising E[e^{D(G(z))}]:
-	 * its gradient is weighted up to e times more while D rejects G's
-	 * windows (doc/benchmarks.md, session 11: three seeds)
-	 */
-	cfg->loss = MG_LOSS_MIM_NS;
 	/* smaller, faster networks trained on more, smaller mini-batches */
 	cfg->hidden_g = 32;
 	cfg->hidden_d = 32;

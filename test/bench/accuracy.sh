@@ -69,8 +69,8 @@ opts_for() # dataset cfg
 	var=MIMGAN_BENCH_OPT_$(echo "${ds}_$cfg" | tr a-z A-Z)
 	if [ -n "${!var:-}" ]; then echo "${!var}"; return; fi
 	case $cfg in
-	mim)   echo "{\"loss\": \"mim_ns\", $COMMON$d}" ;;
-	mim_s5) echo "{\"loss\": \"mim_ns\", \"smooth\": 5, $COMMON$d}" ;;
+	mim)   echo "{\"loss\": \"mim\", $COMMON$d}" ;;
+	mim_s5) echo "{\"loss\": \"mim\", \"smooth\": 5, $COMMON$d}" ;;
 	bce)   echo "{\"loss\": \"bce\", $COMMON$d}" ;;
 	paper) echo "{\"preset\": \"paper\", $COMMON, $p}" ;;
 	esac

@@ -43,7 +43,7 @@
 #   MIMGAN_ENS_ENTITIES   tables prefixes (default the six SMD and ASD
 #                         development entities of the accuracy bench)
 #   MIMGAN_ENS_OPTIONS    training options without the seed (default the
-#                         bench's `mim` row: {"loss": "mim_ns", "max_train_windows": 2000})
+#                         bench's `mim` row: {"loss": "mim", "max_train_windows": 2000})
 #   MIMGAN_ENS_SEQ        seq_len (default 30, as the bench)
 #   MIMGAN_ENS_JOBS       sessions training/scoring at a time (default 2)
 #   MIMGAN_ENS_LOCK       a lock file: every batch of training/scoring jobs runs
@@ -59,7 +59,7 @@ TOP=$(pwd -P)
 PORT=${MIMGAN_BENCH_PORT:-54340}
 SEEDS=${MIMGAN_ENS_SEEDS:-1 2 3}
 ENTS=${MIMGAN_ENS_ENTITIES:-asd_omi_1 asd_omi_5 asd_omi_9 smd_machine_1_7 smd_machine_2_1 smd_machine_3_2}
-DEF_OPTS='{"loss": "mim_ns", "max_train_windows": 2000}'
+DEF_OPTS='{"loss": "mim", "max_train_windows": 2000}'
 OPTS=${MIMGAN_ENS_OPTIONS:-$DEF_OPTS}
 SEQ=${MIMGAN_ENS_SEQ:-30}
 JOBS=${MIMGAN_ENS_JOBS:-2}

@@ -24,7 +24,7 @@
 #   MIMGAN_BENCH_PORT     the kept cluster's port (default 54340)
 #   MIMGAN_SWEEP          space-separated tag=options pairs; each options object
 #                         (no spaces inside) is merged over the bench's `mim` row
-#                         {"loss": "mim_ns", "max_train_windows": 2000}; tag=options@N
+#                         {"loss": "mim", "max_train_windows": 2000}; tag=options@N
 #                         trains with seq_len N instead of MIMGAN_SWEEP_SEQ
 #   MIMGAN_SWEEP_SEEDS    seeds (default "1 2 3")
 #   MIMGAN_SWEEP_ENTITIES table prefixes (default the six SMD and ASD entities)
@@ -42,7 +42,7 @@ SEEDS=${MIMGAN_SWEEP_SEEDS:-1 2 3}
 ENTS=${MIMGAN_SWEEP_ENTITIES:-asd_omi_1 asd_omi_5 asd_omi_9 smd_machine_1_7 smd_machine_2_1 smd_machine_3_2}
 SEQ=${MIMGAN_SWEEP_SEQ:-30}
 JOBS=${MIMGAN_SWEEP_JOBS:-2}
-BASE='{"loss": "mim_ns", "max_train_windows": 2000}'
+BASE='{"loss": "mim", "max_train_windows": 2000}'
 PSQL="/usr/lib/postgresql/15/bin/psql -h $TOP/.bench/sock -p $PORT -U postgres -d bench -X -v ON_ERROR_STOP=1 -P pager=off -q"
 export PSQL
 die() { echo "train_sweep: $*" >&2; exit 1; }

@@ -926,11 +926,7 @@ suite_e2e(void)
 	mg_model_free(a, mdl);
 	mdl = NULL;
 
-	/*
-	 * the paper's path: its objective (the default 'mim_ns' gave 0.844
-	 * here, session 11), no encoder, latent search from noise
-	 */
-	c.loss = MG_LOSS_MIM;
+	/* the paper's path: no encoder, latent search from noise */
 	c.encoder = 0;
 	c.resid_norm = MG_RESID_NONE;
 	CHECK(mg_fit(a, &c, &dtr, NULL, &mdl) == MG_OK, "fit without encoder");
