@@ -84,11 +84,12 @@ extern char *MgTrainWarmStartSpec(Jsonb *opts);
  * ERROR for the batch threshold rule 'mad' (mimgan_explain, mimgan_plot). */
 extern void MgParseScoreOptions(Jsonb *opts, const mg_model *model,
 								mg_score_opts *o, double *threshold);
-/* Same, for bulk scoring: *mad_k > 0 when "threshold" is 'mad' (the
- * thresholds then come from MgBatchThresholds), else 0. */
+/* Same, for bulk scoring: *mad_k > 0 when "threshold" is 'mad' or
+ * 'both' (the thresholds then come from MgBatchThresholds), else 0;
+ * *mad_floor is true for 'both' (the model's threshold as a floor). */
 extern void MgParseScoreOptionsBatch(Jsonb *opts, const mg_model *model,
 									 mg_score_opts *o, double *threshold,
-									 double *mad_k);
+									 double *mad_k, bool *mad_floor);
 /* The effective training configuration as a jsonb object (all keys). */
 extern Jsonb *MgConfigToJsonb(const mg_config *cfg);
 
@@ -258,8 +259,9 @@ extern Datum MgTopColsArray(const float *resid, int m, char **cols,
 extern int64 MgScoredIndex(const MgScored *res, int64 i);
 
 /* ---- the batch threshold rule 'mad' (evaluate.c) ---- */
-/* Fill res->row_threshold: mg_mad_threshold of each series' scores. */
-extern void MgBatchThresholds(MgScored *res, double mad_k);
+/* Fill res->row_threshold: mg_mad_threshold of each series' scores; with
+ * floor, never below the row's threshold before (the model's). */
+extern void MgBatchThresholds(MgScored *res, double mad_k, bool floor);
 /* The threshold is_anomaly compares valid row vi's score with. */
 extern double MgRowThreshold(const MgScored *res, int64 vi);
 

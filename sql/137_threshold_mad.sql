@@ -93,6 +93,23 @@ SELECT m.threshold = e.value AS model_threshold_kept
 FROM mimgan_models m, mimgan_evaluate('mad_det', NULL::mad_test, 'label') e
 WHERE m.name = 'mad_det' AND e.metric = 'threshold';
 
+-- 'both': each series' threshold is the larger of its 'mad' threshold and
+-- the model's, so a row is flagged only when both rules flag it; k 1 puts
+-- the 'mad' threshold of mad_det below its model threshold, k 4 above
+SELECT o.k, (t.thr < m.threshold) AS mad_below_model,
+       abs(e.value - greatest(t.thr, m.threshold)) <= 1e-9 * greatest(t.thr, m.threshold) AS threshold_is_larger
+FROM (VALUES (1, '{"threshold": "both", "mad_k": 1}'::jsonb),
+             (4, '{"threshold": "both", "mad_k": 4}')) o(k, opts)
+CROSS JOIN LATERAL mimgan_evaluate('mad_det', NULL::mad_test, 'label', o.opts) e
+CROSS JOIN LATERAL (SELECT thr FROM mad_sql_thr(o.k)) t
+CROSS JOIN mimgan_models m
+WHERE m.name = 'mad_det' AND e.metric = 'threshold'
+ORDER BY o.k;
+SELECT count(*) FILTER (WHERE b.is_anomaly <> (a.is_anomaly AND m.is_anomaly)) AS not_both,
+       count(*) FILTER (WHERE b.is_anomaly) > 0 AS flags_some
+FROM mimgan_score('mad_det', NULL::mad_test, '{"threshold": "both"}') b
+JOIN mimgan_score('mad_det', NULL::mad_test) a USING (r)
+JOIN mimgan_score('mad_det', NULL::mad_test, '{"threshold": "mad"}') m USING (r);
 -- per series: each host gets its own threshold; with several series the
 -- "threshold" row of mimgan_evaluate is NULL
 CREATE TABLE mad_lab AS SELECT m.*, (host = 'b' AND ts BETWEEN 150 AND 156) AS anomaly FROM metrics m;
@@ -112,6 +129,14 @@ SELECT value IS NULL AS threshold_null
 FROM mimgan_evaluate('mad_hosts', NULL::mad_lab, 'anomaly', '{"threshold": "mad"}')
 WHERE metric = 'threshold';
 
+-- per-series models: each series' floor is its own model's threshold
+SELECT mimgan_train('mad_lab', ARRAY['cpu', 'mem', 'io'], 8, 'ts', 'host', 'mad_each',
+                    '{"epochs": 1, "hidden_g": 4, "hidden_d": 4, "batch_size": 16, "latent_dim": 2, "seed": 4, "per_series": true}') IS NOT NULL AS trained;
+SELECT count(*) FILTER (WHERE b.is_anomaly <> (a.is_anomaly AND m.is_anomaly)) AS not_both_per_series
+FROM mimgan_score('mad_each', NULL::mad_lab, '{"threshold": "both"}') b
+JOIN mimgan_score('mad_each', NULL::mad_lab) a USING (r)
+JOIN mimgan_score('mad_each', NULL::mad_lab, '{"threshold": "mad"}') m USING (r);
+
 -- errors: bad values, 'mad' at training, in explain / plot and in the trigger
 SELECT count(*) FROM mimgan_score('mad_det', NULL::mad_test, '{"threshold": "MAD"}');
 SELECT count(*) FROM mimgan_score('mad_det', NULL::mad_test, '{"threshold": "mad", "mad_k": 0}');
@@ -121,6 +146,9 @@ SELECT count(*) FROM mimgan_score('mad_det', NULL::mad_test, '{"mad_k": 3}');
 SELECT count(*) FROM mimgan_score('mad_det', NULL::mad_test, '{"threshold": 1.5, "mad_k": 3}');
 SELECT * FROM mimgan_evaluate('mad_det', NULL::mad_test, 'label', '{"threshold": "mad", "mad_k": -1}');
 SELECT mimgan_train('mad_train', ARRAY['a'], 30, 't', NULL, 'mad_bad', '{"threshold": "mad"}');
+SELECT mimgan_train('mad_train', ARRAY['a'], 30, 't', NULL, 'mad_bad', '{"threshold": "both"}');
+SELECT count(*) FROM mimgan_score('mad_det', NULL::mad_test, '{"threshold": "BOTH"}');
+SELECT count(*) FROM mimgan_explain('mad_det', NULL::mad_test, 1300, 1310, '{"threshold": "both"}');
 SELECT count(*) FROM mimgan_explain('mad_det', NULL::mad_test, 1300, 1310, '{"threshold": "mad"}');
 SELECT length(mimgan_plot('mad_det', NULL::mad_test, 1300, 1310, options => '{"threshold": "mad"}'));
 CREATE TABLE mad_live (t int, a float8, b float8, c float8);

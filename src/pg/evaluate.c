@@ -17,6 +17,9 @@
  * its own scores, no label being read; precision, recall and f1 are then
  * taken at these per-series thresholds (mg_flag_prf), and the "threshold"
  * row is the series' threshold when there is one series, NULL otherwise.
+ * The rule 'both' ("threshold": "both") takes for each series the larger
+ * of its 'mad' threshold and the model's threshold, so a row is flagged
+ * only when both rules flag it.
  * Per-series models (training option per_series) flag each series at its
  * own model's threshold the same way (score.c fills row_threshold); the
  * "threshold" row is then NULL unless they are all equal.
@@ -43,12 +46,15 @@ PG_FUNCTION_INFO_V1(mimgan_evaluate);
  * Per-series thresholds of the batch rule 'mad' (see the file header),
  * one per valid row; res->threshold becomes the only series' threshold,
  * or NaN when there are several.  A series without any score (shorter
- * than seq_len) gets NaN: its rows have no score to compare.
+ * than seq_len) gets NaN: its rows have no score to compare.  With floor
+ * (the rule 'both'), a series' threshold is never below the one its rows
+ * had before: the model's, or with per-series models its series model's.
  */
 void
-MgBatchThresholds(MgScored *res, double mad_k)
+MgBatchThresholds(MgScored *res, double mad_k, bool floor)
 {
 	MgSourceData *src = res->src;
+	double	   *before = res->row_threshold;
 	int			s;
 	int			nthr = 0;
 	double		last = NAN;
@@ -71,6 +77,13 @@ MgBatchThresholds(MgScored *res, double mad_k)
 			MgThrow(st, "cannot compute the 'mad' threshold");
 		else
 		{
+			if (floor)
+			{
+				double		base = before != NULL ? before[a] : res->threshold;
+
+				if (base > t)
+					t = base;
+			}
 			nthr++;
 			last = t;
 		}

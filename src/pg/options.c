@@ -104,8 +104,8 @@ static const MgOptDef train_opts[] = {
 
 /* Scoring options. */
 static const MgOptDef score_opts[] = {
-	{"threshold", MG_OPT_THRESHOLD, NULL, "'auto' (the model's), 'mad' (from the scores of each scored series; mimgan_score and mimgan_evaluate only) or a finite number"},
-	{"mad_k", MG_OPT_FLOAT, NULL, "a number in (0, 100], with \"threshold\": \"mad\""},
+	{"threshold", MG_OPT_THRESHOLD, NULL, "'auto' (the model's), 'mad' (from the scores of each scored series), 'both' (the larger of the two; 'mad' and 'both': mimgan_score and mimgan_evaluate only) or a finite number"},
+	{"mad_k", MG_OPT_FLOAT, NULL, "a number in (0, 100], with \"threshold\": \"mad\" or \"both\""},
 	{"step", MG_OPT_INT, NULL, "an integer from 1 to 1000000"},
 	{"invert_iters", MG_OPT_INT, NULL, "an integer from 0 to 100000"},
 	{"invert_lr", MG_OPT_FLOAT, NULL, "a number in (0, 10]"},
@@ -132,7 +132,8 @@ typedef struct MgOptValue
 	double		d;				/* MG_OPT_FLOAT, MG_OPT_THRESHOLD */
 	bool		is_auto;		/* MG_OPT_THRESHOLD: 'auto', 'pot' or 'mad' */
 	bool		is_pot;			/* MG_OPT_THRESHOLD: 'pot' */
-	bool		is_mad;			/* MG_OPT_THRESHOLD: 'mad' */
+	bool		is_mad;			/* MG_OPT_THRESHOLD: 'mad' or 'both' */
+	bool		is_both;		/* MG_OPT_THRESHOLD: 'both' */
 	char	   *spec;			/* MG_OPT_BOOL_OR_SPEC given a string */
 } MgOptValue;
 
@@ -300,6 +301,9 @@ ParseOptionValue(const MgOptDef *def, JsonbValue *v, MgOptValue *out)
 			else if (v->type == jbvString && v->val.string.len == 3 &&
 					 strncmp(v->val.string.val, "mad", 3) == 0)
 				out->is_auto = out->is_mad = true;
+			else if (v->type == jbvString && v->val.string.len == 4 &&
+					 strncmp(v->val.string.val, "both", 4) == 0)
+				out->is_auto = out->is_mad = out->is_both = true;
 			else if (v->type == jbvNumeric)
 			{
 				out->is_auto = false;
@@ -518,8 +522,9 @@ MgParseTrainOptionsFrom(Jsonb *opts, const mg_config *base, mg_config *cfg,
 			if (o->is_mad)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("training option \"threshold\" cannot be 'mad'"),
-						 errhint("'mad' takes the threshold from the scores being scored: pass it when scoring, e.g. mimgan_score(..., options => '{\"threshold\": \"mad\"}'). At training, use 'auto', 'pot' or a number.")));
+						 errmsg("training option \"threshold\" cannot be '%s'",
+								o->is_both ? "both" : "mad"),
+						 errhint("'mad' and 'both' take the threshold from the scores being scored: pass them when scoring, e.g. mimgan_score(..., options => '{\"threshold\": \"mad\"}'). At training, use 'auto', 'pot' or a number.")));
 			cfg->threshold_auto = o->is_pot ? MG_THRESHOLD_POT :
 				o->is_auto ? MG_THRESHOLD_QUANTILE : MG_THRESHOLD_FIXED;
 			if (!o->is_auto)
@@ -583,24 +588,28 @@ MgParseScoreOptions(Jsonb *opts, const mg_model *model, mg_score_opts *o,
 					double *threshold)
 {
 	double		mad_k;
+	bool		mad_floor;
 
-	MgParseScoreOptionsBatch(opts, model, o, threshold, &mad_k);
+	MgParseScoreOptionsBatch(opts, model, o, threshold, &mad_k, &mad_floor);
 	if (mad_k > 0.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("scoring option \"threshold\" 'mad' is only available in mimgan_score and mimgan_evaluate"),
-				 errdetail("'mad' takes the threshold from the scores of all the rows scored, which here would depend on the range asked for."),
+				 errmsg("scoring option \"threshold\" '%s' is only available in mimgan_score and mimgan_evaluate",
+						mad_floor ? "both" : "mad"),
+				 errdetail("'mad' and 'both' take the threshold from the scores of all the rows scored, which here would depend on the range asked for."),
 				 errhint("Pass the threshold as a number, e.g. the \"threshold\" that mimgan_evaluate(..., options => '{\"threshold\": \"mad\"}') reports.")));
 }
 
 /*
  * Scoring options: start from the model's values (and mimgan.score_batch),
  * then apply the keys of opts.  *mad_k is the k of the batch threshold
- * rule 'mad' (src/core/threshold.c) when "threshold" is 'mad', else 0.
+ * rule 'mad' (src/core/threshold.c) when "threshold" is 'mad' or 'both',
+ * else 0; *mad_floor is true for 'both'.
  */
 void
 MgParseScoreOptionsBatch(Jsonb *opts, const mg_model *model,
-						 mg_score_opts *o, double *threshold, double *mad_k)
+						 mg_score_opts *o, double *threshold, double *mad_k,
+						 bool *mad_floor)
 {
 	MgOptValue *vals = ParseOptions(opts, score_opts, "scoring");
 	MgOptValue *kv = FindValue(vals, "mad_k");
@@ -611,11 +620,12 @@ MgParseScoreOptionsBatch(Jsonb *opts, const mg_model *model,
 	o->batch = mimgan_score_batch;
 	*threshold = model->threshold;
 	*mad_k = (tv != NULL && tv->is_mad) ? MG_DEFAULT_MAD_K : 0.0;
+	*mad_floor = tv != NULL && tv->is_both;
 	if (kv != NULL && *mad_k == 0.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("scoring option \"mad_k\" needs \"threshold\": \"mad\""),
-				 errhint("Pass both, e.g. '{\"threshold\": \"mad\", \"mad_k\": 3}'.")));
+				 errmsg("scoring option \"mad_k\" needs \"threshold\": \"mad\" or \"both\""),
+				 errhint("Pass both keys, e.g. '{\"threshold\": \"mad\", \"mad_k\": 3}'.")));
 
 	for (i = 0; vals[i].def != NULL; i++)
 	{

@@ -136,6 +136,7 @@ MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
 	mg_data		data;
 	mg_callbacks cb;
 	double		mad_k;
+	bool		mad_floor;
 	int64		nvalid;
 	mg_status	st;
 
@@ -158,7 +159,7 @@ MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
 	spec.missing_skip = true;
 
 	MgParseScoreOptionsBatch(options, entry->model, &res->opts,
-							 &res->threshold, &mad_k);
+							 &res->threshold, &mad_k, &mad_floor);
 
 	/*
 	 * A stride longer than the window would leave rows between windows
@@ -201,8 +202,8 @@ MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
 	if (st != MG_OK)
 		MgThrow(st, psprintf("cannot score relation \"%s\" with model \"%s\"",
 							 get_rel_name(relid), model_spec));
-	if (mad_k > 0.0)
-		MgBatchThresholds(res, mad_k);	/* threshold 'mad' (evaluate.c) */
+	if (mad_k > 0.0)			/* threshold 'mad' or 'both' (evaluate.c) */
+		MgBatchThresholds(res, mad_k, mad_floor);
 	return res;
 }
 
@@ -211,7 +212,8 @@ MgScoreRelation(const char *model_spec, Oid relid, Jsonb *options,
  * shared one for series without), with that model's threshold unless the
  * options give one; res->row_threshold gets each row's threshold, and
  * res->threshold their common value, or NaN when they differ (the 'mad'
- * rule, applied afterwards, replaces both).
+ * rule, applied afterwards, replaces both; 'both' keeps each row's as a
+ * floor).
  */
 static mg_status
 ScoreEachSeries(MgScored *res, Jsonb *options, const mg_callbacks *cb)
@@ -240,12 +242,13 @@ ScoreEachSeries(MgScored *res, Jsonb *options, const mg_callbacks *cb)
 		mg_status	st;
 		int64		r;
 		double		mad_k;
+		bool		mad_floor;
 
 		CHECK_FOR_INTERRUPTS();
 		MemoryContextReset(seriesctx);
 		MemoryContextSwitchTo(seriesctx);
 		model = MgSeriesModelOnce(res->entry, src->series_key[i], &thr);
-		MgParseScoreOptionsBatch(options, model, &o, &thr, &mad_k);
+		MgParseScoreOptionsBatch(options, model, &o, &thr, &mad_k, &mad_floor);
 		data.X = src->X + a * m;
 		data.n = n;
 		data.m = m;
