@@ -17,6 +17,7 @@ SELECT dataset, entity, model, seq_len, options, train_s, score_s, note,
        max(value) FILTER (WHERE metric = 'mad_f1')         AS f1_mad,
        max(value) FILTER (WHERE metric = 'mad_precision')  AS p_mad,
        max(value) FILTER (WHERE metric = 'mad_recall')     AS r_mad,
+       max(value) FILTER (WHERE metric = 'both_f1')        AS f1_both,
        max(value) FILTER (WHERE metric = 'f1_pa')          AS f1_pa,
        max(value) FILTER (WHERE metric = 'roc_auc')        AS roc_auc,
        max(value) FILTER (WHERE metric = 'pr_auc')         AS pr_auc,
@@ -70,16 +71,17 @@ SELECT d.o, concat_ws(E'\n',
         pg_temp.f3("F1") || ' / ' || pg_temp.f3("PA_F1") || ' / ' || pg_temp.f3("ROC_AUC") || ' / ' || pg_temp.f3("PR_AUC"), ' | ' ORDER BY entity) || ' |'
      FROM baseline b WHERE b.dataset = d.dataset AND b.detector NOT LIKE 'AllAnomalous%'
      GROUP BY detector, mode) q),
-  E'\nDeployable F1 per entity (F1 at the model\'s threshold / F1 with "threshold": "mad" / best F1; ratio to best: mean deployable F1 over mean best F1, at the model\'s threshold / with "mad"):\n',
+  E'\nDeployable F1 per entity (F1 at the model\'s threshold / F1 with "threshold": "mad" / with "both" / best F1; ratio to best: mean deployable F1 over mean best F1, at the model\'s threshold / with "mad" / with "both"):\n',
   (SELECT '| model | ' || string_agg(DISTINCT entity, ' | ') || ' | mean | ratio to best |' FROM mg WHERE mg.dataset = d.dataset),
   (SELECT '|---|' || repeat('---|', count(DISTINCT entity)::int + 2) FROM mg WHERE mg.dataset = d.dataset),
   (SELECT string_agg(line, E'\n' ORDER BY k) FROM (
      SELECT coalesce(array_position(ARRAY['mim','mim_s5','bce','paper'], model), 9) || model AS k,
             '| mimgan `' || model || '` | ' || string_agg(
-              pg_temp.f3(f1_thr) || ' / ' || pg_temp.f3(f1_mad) || ' / ' || pg_temp.f3(best_f1), ' | ' ORDER BY entity)
-            || ' | ' || pg_temp.f3(avg(f1_thr)) || ' / ' || pg_temp.f3(avg(f1_mad)) || ' / ' || pg_temp.f3(avg(best_f1))
+              pg_temp.f3(f1_thr) || ' / ' || pg_temp.f3(f1_mad) || ' / ' || pg_temp.f3(f1_both) || ' / ' || pg_temp.f3(best_f1), ' | ' ORDER BY entity)
+            || ' | ' || pg_temp.f3(avg(f1_thr)) || ' / ' || pg_temp.f3(avg(f1_mad)) || ' / ' || pg_temp.f3(avg(f1_both)) || ' / ' || pg_temp.f3(avg(best_f1))
             || ' | ' || coalesce(to_char(avg(f1_thr) / nullif(avg(best_f1), 0), 'FM0.00'), '–') || '× / '
-            || coalesce(to_char(avg(f1_mad) / nullif(avg(best_f1), 0), 'FM0.00'), '–') || '× |' AS line
+            || coalesce(to_char(avg(f1_mad) / nullif(avg(best_f1), 0), 'FM0.00'), '–') || '× / '
+            || coalesce(to_char(avg(f1_both) / nullif(avg(best_f1), 0), 'FM0.00'), '–') || '× |' AS line
      FROM mg WHERE mg.dataset = d.dataset GROUP BY model) q),
   CASE WHEN EXISTS (SELECT 1 FROM bench_hitrate h WHERE h.dataset = d.dataset) THEN concat_ws(E'\n',
     E'\nPer-variable attribution vs interpretation_label.txt (HitRate, mean over entities; steps = labelled anomalous steps inside an interpretation segment):\n',
