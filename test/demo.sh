@@ -10,9 +10,11 @@
 #   4. load the bundled slice of SMD machine-1-7 (test/data/, 2,000 train and
 #      2,000 labelled test rows of 38 server metrics),
 #   5. train a model, score the test rows, print the flagged spans and the
-#      evaluation against the labels,
-#   6. explain the highest-scoring flagged span (mimgan_explain) and draw it
-#      (mimgan_plot) into .demo-out/anomaly.svg, which outlives the cluster,
+#      evaluation against the labels (at the model's threshold and with the
+#      label-free rules 'mad' and 'both'),
+#   6. explain the highest-scoring span flagged under 'both' (mimgan_explain,
+#      given that threshold as a number) and draw it (mimgan_plot) into
+#      .demo-out/anomaly.svg, which outlives the cluster,
 #   7. stop and remove the cluster (MIMGAN_DEMO_KEEP=1 leaves it running).
 #
 # Takes well under a minute on 2 cores once the packages are installed.  Options can be tuned with
@@ -188,22 +190,32 @@ SELECT metric, round(value::numeric, 4) AS value
 FROM mimgan_evaluate('smd', NULL::smd_test, 'label');
 EOF
 
-say "the same rows flagged with the label-free batch threshold: options => '{\"threshold\": \"mad\"}'"
-run_sql <<'EOF' || die "evaluation with 'mad' failed (server log: $CLUSTER_LOG)"
-SELECT (SELECT count(*) FROM mimgan_score('smd', NULL::smd_test, '{"threshold": "mad"}') WHERE is_anomaly) AS flagged_steps,
-       round(max(value) FILTER (WHERE metric = 'threshold')::numeric, 4) AS threshold,
-       round(max(value) FILTER (WHERE metric = 'precision')::numeric, 4) AS precision,
-       round(max(value) FILTER (WHERE metric = 'recall')::numeric, 4) AS recall,
-       round(max(value) FILTER (WHERE metric = 'f1')::numeric, 4) AS f1
-FROM mimgan_evaluate('smd', NULL::smd_test, 'label', '{"threshold": "mad"}');
+say "the same rows flagged with the label-free batch thresholds 'mad' and 'both' (the larger of 'mad' and the model's)"
+run_sql <<'EOF' || die "evaluation with 'mad' and 'both' failed (server log: $CLUSTER_LOG)"
+SELECT o.rule AS threshold_rule,
+       (SELECT count(*) FROM mimgan_score('smd', NULL::smd_test, o.opts) WHERE is_anomaly) AS flagged_steps,
+       round(max(e.value) FILTER (WHERE e.metric = 'threshold')::numeric, 4) AS threshold,
+       round(max(e.value) FILTER (WHERE e.metric = 'precision')::numeric, 4) AS precision,
+       round(max(e.value) FILTER (WHERE e.metric = 'recall')::numeric, 4) AS recall,
+       round(max(e.value) FILTER (WHERE e.metric = 'f1')::numeric, 4) AS f1
+FROM (VALUES (1, 'mad', '{"threshold": "mad"}'::jsonb), (2, 'both', '{"threshold": "both"}')) o(k, rule, opts),
+     LATERAL mimgan_evaluate('smd', NULL::smd_test, 'label', o.opts) e
+GROUP BY o.k, o.rule, o.opts ORDER BY o.k;
 EOF
 
 # ---------------------------------------------------------------------------
-# 6. explain and plot the strongest flagged span
+# 6. explain and plot the strongest span flagged under 'both': explain and
+# plot score a range, so they take that threshold as a number
 # ---------------------------------------------------------------------------
-SPAN=$(run_sql -At -F ' ' <<'EOF'
+THR=$(run_sql -At <<'EOF'
+SELECT value FROM mimgan_evaluate('smd', NULL::smd_test, 'label', '{"threshold": "both"}') WHERE metric = 'threshold';
+EOF
+) || die "cannot compute the 'both' threshold"
+[ -n "$THR" ] || die "no 'both' threshold"
+XOPTS="{\"threshold\": $THR}"
+SPAN=$(run_sql -At -F ' ' <<EOF
 WITH flagged AS (
-    SELECT t, score, t - row_number() OVER (ORDER BY t) AS span FROM scored WHERE is_anomaly
+    SELECT t, score, t - row_number() OVER (ORDER BY t) AS span FROM scored WHERE score > $THR
 )
 SELECT min(t), max(t) FROM flagged GROUP BY span ORDER BY max(score) DESC, min(t) LIMIT 1;
 EOF
@@ -212,19 +224,19 @@ if [ -n "$SPAN" ]; then
 	read -r SPAN_START SPAN_END <<<"$SPAN"
 	LO=$((SPAN_START - 60))
 	HI=$((SPAN_END + 60))
-	say "explaining the strongest flagged span, t $SPAN_START..$SPAN_END: mimgan_explain('smd', NULL::smd_test, $SPAN_START, $SPAN_END)"
+	say "explaining the strongest span flagged under 'both', t $SPAN_START..$SPAN_END: mimgan_explain('smd', NULL::smd_test, $SPAN_START, $SPAN_END, '$XOPTS')"
 	run_sql <<EOF || die "explaining failed (server log: $CLUSTER_LOG)"
 SELECT (e.r).t, round(e.score::numeric, 3) AS score, e.is_anomaly,
        (SELECT string_agg(c.key || ' ' || round((c.value->>'share')::numeric * 100) || '%', ', '
                           ORDER BY (c.value->>'rank')::int)
         FROM jsonb_each(e.contrib) c WHERE (c.value->>'rank')::int <= 4) AS top_columns_by_share
-FROM mimgan_explain('smd', NULL::smd_test, $SPAN_START, $SPAN_END) e
+FROM mimgan_explain('smd', NULL::smd_test, $SPAN_START, $SPAN_END, '$XOPTS') e
 ORDER BY e.score DESC LIMIT 5;
 EOF
-	say "plotting t $LO..$HI: mimgan_plot('smd', NULL::smd_test, $LO, $HI)"
+	say "plotting t $LO..$HI: mimgan_plot('smd', NULL::smd_test, $LO, $HI, options => '$XOPTS')"
 	mkdir -p "$PLOT_DIR" || die "cannot create $PLOT_DIR"
 	run_sql -At -o "$PLOT_DIR/anomaly.svg" \
-		-c "SELECT mimgan_plot('smd', NULL::smd_test, $LO, $HI)" ||
+		-c "SELECT mimgan_plot('smd', NULL::smd_test, $LO, $HI, options => '$XOPTS')" ||
 		die "plotting failed (server log: $CLUSTER_LOG)"
 	echo "plot written to $PLOT_DIR/anomaly.svg (open it in a browser)"
 else
