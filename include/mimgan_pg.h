@@ -260,8 +260,9 @@ extern int64 MgScoredIndex(const MgScored *res, int64 i);
 
 /* ---- the batch threshold rule 'mad' (evaluate.c) ---- */
 /* Fill res->row_threshold: mg_mad_threshold of each series' scores; with
- * floor, never below the row's threshold before (the model's). */
-extern void MgBatchThresholds(MgScored *res, double mad_k, bool floor);
+ * model_floor ('both'), never below the row's threshold before (the
+ * model's). */
+extern void MgBatchThresholds(MgScored *res, double mad_k, bool model_floor);
 /* The threshold is_anomaly compares valid row vi's score with. */
 extern double MgRowThreshold(const MgScored *res, int64 vi);
 

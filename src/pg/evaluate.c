@@ -46,12 +46,13 @@ PG_FUNCTION_INFO_V1(mimgan_evaluate);
  * Per-series thresholds of the batch rule 'mad' (see the file header),
  * one per valid row; res->threshold becomes the only series' threshold,
  * or NaN when there are several.  A series without any score (shorter
- * than seq_len) gets NaN: its rows have no score to compare.  With floor
- * (the rule 'both'), a series' threshold is never below the one its rows
- * had before: the model's, or with per-series models its series model's.
+ * than seq_len) gets NaN: its rows have no score to compare.  With
+ * model_floor (the rule 'both'), a series' threshold is never below the
+ * one its rows had before: the model's, or with per-series models its
+ * series model's.
  */
 void
-MgBatchThresholds(MgScored *res, double mad_k, bool floor)
+MgBatchThresholds(MgScored *res, double mad_k, bool model_floor)
 {
 	MgSourceData *src = res->src;
 	double	   *before = res->row_threshold;
@@ -77,7 +78,7 @@ MgBatchThresholds(MgScored *res, double mad_k, bool floor)
 			MgThrow(st, "cannot compute the 'mad' threshold");
 		else
 		{
-			if (floor)
+			if (model_floor)
 			{
 				double		base = before != NULL ? before[a] : res->threshold;
 

@@ -130,7 +130,8 @@ typedef struct MgOptValue
 	int64		i;				/* MG_OPT_INT, MG_OPT_BOOL, MG_OPT_ENUM */
 	uint64		u;				/* MG_OPT_UINT64 */
 	double		d;				/* MG_OPT_FLOAT, MG_OPT_THRESHOLD */
-	bool		is_auto;		/* MG_OPT_THRESHOLD: 'auto', 'pot' or 'mad' */
+	bool		is_auto;		/* MG_OPT_THRESHOLD: 'auto', 'pot', 'mad' or
+								 * 'both' */
 	bool		is_pot;			/* MG_OPT_THRESHOLD: 'pot' */
 	bool		is_mad;			/* MG_OPT_THRESHOLD: 'mad' or 'both' */
 	bool		is_both;		/* MG_OPT_THRESHOLD: 'both' */
