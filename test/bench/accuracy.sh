@@ -267,14 +267,14 @@ for ds in $DATASETS; do
 				echo "SELECT extract(epoch FROM clock_timestamp() - :'t1'::timestamptz) AS score_s \\gset"
 				echo "INSERT INTO bench_result SELECT '$ds', '$ent', '$cfg', $seq, (SELECT options FROM mimgan_models WHERE name = '$m'),"
 				echo "  :train_s, :score_s, '$note', metric, value FROM ev;"
-				# deployable F1 with the batch threshold rule 'mad' (labels only measure)
-				echo "INSERT INTO bench_result SELECT '$ds', '$ent', '$cfg', $seq, (SELECT options FROM mimgan_models WHERE name = '$m'),"
-				echo "  :train_s, :score_s, '$note', 'mad_' || metric, value"
-				echo "  FROM mimgan_evaluate('$m', NULL::$tst, 'label', '{\"threshold\": \"mad\"}') WHERE metric IN ('f1', 'precision', 'recall', 'threshold');"
-				# and with 'both', the larger of the model's and the 'mad' threshold
-				echo "INSERT INTO bench_result SELECT '$ds', '$ent', '$cfg', $seq, (SELECT options FROM mimgan_models WHERE name = '$m'),"
-				echo "  :train_s, :score_s, '$note', 'both_' || metric, value"
-				echo "  FROM mimgan_evaluate('$m', NULL::$tst, 'label', '{\"threshold\": \"both\"}') WHERE metric IN ('f1', 'precision', 'recall', 'threshold');"
+				# deployable F1 with the batch threshold rules 'mad' and 'both'
+				# (the larger of the model's and the 'mad' threshold); labels
+				# only measure
+				for rule in mad both; do
+					echo "INSERT INTO bench_result SELECT '$ds', '$ent', '$cfg', $seq, (SELECT options FROM mimgan_models WHERE name = '$m'),"
+					echo "  :train_s, :score_s, '$note', '${rule}_' || metric, value"
+					echo "  FROM mimgan_evaluate('$m', NULL::$tst, 'label', '{\"threshold\": \"$rule\"}') WHERE metric IN ('f1', 'precision', 'recall', 'threshold');"
+				done
 				if [ "$ds" != kdd99 ]; then
 					echo "CREATE TEMP TABLE rk AS SELECT (s.r).t AS t, s.top_cols AS cols FROM mimgan_score('$m', NULL::$tst, '{\"top_k\": $nc}') s WHERE (s.r).label = 1;"
 					echo "INSERT INTO bench_hitrate SELECT '$ds', '$ent', 'mimgan $cfg (top_cols)', * FROM ($(hitrate_sql "$ent" "$tb" rk | tr '\n' ' ')) q;"

@@ -87,6 +87,9 @@ die() { echo "bench-speed: $*" >&2; exit 1; }
 csv() { echo "$*" | tr ' ' ','; }
 # bench_core with its RESULT lines kept aside
 core() { "$BC" "$@" | awk -v f="$RESULTS" '/^RESULT / { print >>f; fflush(f); next } { print; fflush() }'; }
+# training and plain scoring at $1 threads; $2 = --par for mimgan.threads
+# (OpenBLAS at 1), empty for OpenBLAS threads
+core_compared() { core train score --T="$(csv $TS)" --threads="$1" ${2:-} --score-modes=plain $CORE_ARGS; }
 # CPU time other processes took while we ran (the benchmark wants an idle machine)
 busy() { ps -eo pid=,pcpu=,etimes=,args= --sort=-pcpu | awk -v me=$$ '$1 != me && $2 >= 20 { printf "   busy: pid %s %s%% CPU: %s\n", $1, $2, substr($0, index($0, $4), 60) }' | head -5; }
 
@@ -141,9 +144,9 @@ if [ "$RUN_CORE" = 1 ]; then
 	for th in $THREADS; do
 		[ "$th" = 1 ] && continue
 		say "numerical core at $th BLAS threads: sgemm mix, training, plain scoring"
-		core train score --T="$(csv $TS)" --threads="$th" --score-modes=plain $CORE_ARGS
+		core_compared "$th"
 		say "numerical core at $th mimgan threads (mimgan.threads; OpenBLAS at 1): training, plain scoring"
-		core train score --T="$(csv $TS)" --threads="$th" --par --score-modes=plain $CORE_ARGS
+		core_compared "$th" --par
 	done
 fi
 
@@ -236,11 +239,11 @@ fi
 for rep in $(seq 2 "$REPS"); do
 	if [ "$RUN_CORE" = 1 ]; then
 		say "round $rep of $REPS: numerical core, training and plain scoring (1 BLAS thread)"
-		core train score --T="$(csv $TS)" --threads=1 --score-modes=plain $CORE_ARGS
+		core_compared 1
 		for th in $THREADS; do
 			[ "$th" = 1 ] && continue
 			say "round $rep of $REPS: numerical core at $th mimgan threads: training, plain scoring"
-			core train score --T="$(csv $TS)" --threads="$th" --par --score-modes=plain $CORE_ARGS
+			core_compared "$th" --par
 		done
 	fi
 	if [ "$RUN_TORCH" = 1 ]; then

@@ -228,7 +228,6 @@ inv_objective(const mg_net_spec *g, const float *p, mg_net_ws *ws, int T,
 	return s;
 }
 
-/* Inversion: gradient w.r.t. Z, convergence on windows G can produce. */
 /* qsort: doubles increasing */
 static int
 cmp_dbl(const void *pa, const void *pb)
@@ -239,6 +238,7 @@ cmp_dbl(const void *pa, const void *pb)
 	return (a > b) - (a < b);
 }
 
+/* Inversion: gradient w.r.t. Z, convergence on windows G can produce. */
 void
 suite_invert(void)
 {
